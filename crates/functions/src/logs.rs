@@ -1,0 +1,178 @@
+//! Function logs: each environment's stdout/stderr lines and the platform's START / END / REPORT
+//! lines, kept per function in `<logs>/<function>.log` as `<timestamp> <stream> <message>` lines
+//! (the shape `aws logs tail` prints).
+//!
+//! Lines are handed to one writer task over a channel, so the request path never waits on the
+//! disk.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+/// A line for a function's log.
+#[derive(Debug)]
+struct LogLine {
+    function: String,
+    stream: String,
+    message: String,
+}
+
+/// Sends lines to the writer task. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct LogSink {
+    tx: mpsc::UnboundedSender<LogLine>,
+}
+
+impl LogSink {
+    /// Starts the writer task for `dir`.
+    pub fn start(dir: PathBuf) -> std::io::Result<Self> {
+        std::fs::create_dir_all(&dir)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(write_loop(dir, rx));
+        Ok(Self { tx })
+    }
+
+    /// Appends `message` to `function`'s log under `stream`.
+    pub fn line(&self, function: &str, stream: &str, message: impl Into<String>) {
+        let _ = self.tx.send(LogLine {
+            function: function.to_string(),
+            stream: stream.to_string(),
+            message: message.into(),
+        });
+    }
+}
+
+/// The log file of `function` under `dir`.
+pub fn log_path(dir: &Path, function: &str) -> PathBuf {
+    dir.join(format!("{function}.log"))
+}
+
+/// Rotate a function's log once it passes this size (the previous file is kept as `.1`).
+const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
+
+async fn write_loop(dir: PathBuf, mut rx: mpsc::UnboundedReceiver<LogLine>) {
+    let mut files: HashMap<String, std::io::BufWriter<std::fs::File>> = HashMap::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(line) = next {
+            write_line(&dir, &mut files, line);
+            next = rx.try_recv().ok();
+        }
+        for f in files.values_mut() {
+            let _ = f.flush();
+        }
+        // Close files of functions that went quiet, and rotate big ones.
+        files.retain(|name, f| {
+            let size = f.get_ref().metadata().map(|m| m.len()).unwrap_or(0);
+            if size > ROTATE_BYTES {
+                let path = log_path(&dir, name);
+                let _ = std::fs::rename(&path, path.with_extension("log.1"));
+                return false;
+            }
+            true
+        });
+        if files.len() > 256 {
+            files.clear();
+        }
+    }
+}
+
+fn write_line(
+    dir: &Path,
+    files: &mut HashMap<String, std::io::BufWriter<std::fs::File>>,
+    line: LogLine,
+) {
+    let file = match files.get_mut(&line.function) {
+        Some(f) => f,
+        None => {
+            let path = log_path(dir, &line.function);
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+            {
+                Ok(f) => files
+                    .entry(line.function.clone())
+                    .or_insert_with(|| std::io::BufWriter::new(f)),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), "cannot open log file: {e}");
+                    return;
+                }
+            }
+        }
+    };
+    let ts = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6f%:z");
+    let _ = writeln!(file, "{ts} {} {}", line.stream, line.message);
+}
+
+/// Platform report for one invocation.
+#[derive(Debug, Clone)]
+pub(crate) struct Report<'a> {
+    pub(crate) request_id: &'a str,
+    pub(crate) duration: Duration,
+    pub(crate) memory_size_mb: u32,
+    pub(crate) max_memory_used_mb: u64,
+    pub(crate) init_duration: Option<Duration>,
+    /// `timeout`, `error`…; `None` on success.
+    pub(crate) status: Option<&'a str>,
+    pub(crate) error_type: Option<&'a str>,
+}
+
+impl Report<'_> {
+    /// Lambda's REPORT line: tab-separated fields in AWS's order, `Init Duration` after
+    /// `Max Memory Used` and only on an environment's first invocation, a trailing tab.
+    pub(crate) fn line(&self) -> String {
+        let ms = self.duration.as_secs_f64() * 1000.0;
+        // Lambda: billed duration is the duration rounded up to the next millisecond.
+        let billed = ms.ceil().max(1.0) as u64;
+        let mut s = format!(
+            "REPORT RequestId: {}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
+            self.request_id, self.memory_size_mb, self.max_memory_used_mb
+        );
+        if let Some(init) = self.init_duration {
+            s.push_str(&format!(
+                "Init Duration: {:.2} ms\t",
+                init.as_secs_f64() * 1000.0
+            ));
+        }
+        if let Some(status) = self.status {
+            s.push_str(&format!("Status: {status}\t"));
+            if let Some(t) = self.error_type {
+                s.push_str(&format!("Error Type: {t}\t"));
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_line_matches_lambda() {
+        let r = Report {
+            request_id: "id-1",
+            duration: Duration::from_micros(12_341),
+            memory_size_mb: 128,
+            max_memory_used_mb: 67,
+            init_duration: Some(Duration::from_micros(150_120)),
+            status: None,
+            error_type: None,
+        };
+        assert_eq!(
+            r.line(),
+            "REPORT RequestId: id-1\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 67 MB\tInit Duration: 150.12 ms\t"
+        );
+        let warm = Report {
+            init_duration: None,
+            status: Some("timeout"),
+            ..r
+        };
+        assert!(!warm.line().contains("Init Duration"));
+        assert!(warm.line().ends_with("Status: timeout\t"));
+    }
+}

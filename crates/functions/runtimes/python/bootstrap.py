@@ -803,7 +803,9 @@ class StdoutLogSink:
 
     def log_error(self, lines):
         # AWS rule: an error report is one line, its lines joined with "\r".
-        sys.stdout.write("\r".join(lines) + "\n")
+        report = "\r".join(lines) + "\n"
+        # A lone surrogate in an exception message must not crash the runtime here.
+        sys.stdout.write(report.encode("utf-8", "replace").decode("utf-8"))
 
 
 class FramedTelemetryLogSink:

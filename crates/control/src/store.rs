@@ -1,0 +1,298 @@
+//! The state store: SQLite through sqlx, one file in the state directory, migrations in
+//! `migrations/`. Several Stratus processes (a running server and CLI commands) share it: WAL
+//! mode, a busy timeout, and `PRAGMA data_version` to notice another process's commit.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
+use stratus_model::{FunctionConfig, FunctionUrlConfig, ValidationError};
+use tokio::sync::Mutex;
+
+use crate::error::ControlError;
+
+/// A stored function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionRecord {
+    /// Its configuration.
+    pub config: FunctionConfig,
+    /// Lambda's `CodeSha256`.
+    pub code_sha256: String,
+    /// Lambda's `CodeSize`.
+    pub code_size: u64,
+    /// Lambda's `RevisionId`, new on every change.
+    pub revision_id: String,
+    /// ISO-8601.
+    pub last_modified: String,
+    /// Its URL, if any.
+    pub url: Option<FunctionUrlConfig>,
+}
+
+/// The store.
+#[derive(Debug)]
+pub struct Store {
+    pool: SqlitePool,
+    /// A connection of its own: `data_version` is per connection.
+    watch: Mutex<SqliteConnection>,
+}
+
+fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+        .to_string()
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> ControlError {
+    ControlError::Invalid(ValidationError {
+        kind: "ServiceException",
+        message: format!("stored {what} is invalid: {e}"),
+    })
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and applies migrations.
+    pub async fn open(path: &Path) -> Result<Self, ControlError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(ControlError::io("creating the state directory"))?;
+        }
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| ControlError::Store(e.into()))?;
+        let watch = SqliteConnection::connect_with(&options).await?;
+        Ok(Self {
+            pool,
+            watch: Mutex::new(watch),
+        })
+    }
+
+    /// Changes whenever another connection commits (SQLite's `PRAGMA data_version`).
+    pub async fn data_version(&self) -> Result<i64, ControlError> {
+        let mut conn = self.watch.lock().await;
+        let row = sqlx::query("PRAGMA data_version")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// Creates a function; Lambda's 409 if it exists.
+    pub async fn create_function(
+        &self,
+        config: &FunctionConfig,
+        code_sha256: &str,
+        code_size: u64,
+    ) -> Result<FunctionRecord, ControlError> {
+        let json = serde_json::to_string(config).map_err(|e| corrupt("configuration", e))?;
+        let t = now();
+        let revision = uuid_like();
+        let result = sqlx::query(
+            "INSERT INTO functions (name, config, code_sha256, code_size, revision_id, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&config.function_name)
+        .bind(&json)
+        .bind(code_sha256)
+        .bind(code_size as i64)
+        .bind(&revision)
+        .bind(&t)
+        .bind(&t)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(ControlError::Conflict(format!(
+                    "Function already exist: {}",
+                    config.function_name
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.function(&config.function_name)
+            .await?
+            .ok_or_else(|| ControlError::NotFound(config.function_name.clone()))
+    }
+
+    /// Replaces a function's configuration and/or code.
+    pub async fn update_function(
+        &self,
+        config: &FunctionConfig,
+        code: Option<(&str, u64)>,
+    ) -> Result<FunctionRecord, ControlError> {
+        let json = serde_json::to_string(config).map_err(|e| corrupt("configuration", e))?;
+        let mut q =
+            String::from("UPDATE functions SET config = ?, revision_id = ?, updated_at = ?");
+        if code.is_some() {
+            q.push_str(", code_sha256 = ?, code_size = ?");
+        }
+        q.push_str(" WHERE name = ?");
+        let mut query = sqlx::query(&q).bind(json).bind(uuid_like()).bind(now());
+        if let Some((sha, size)) = code {
+            query = query.bind(sha.to_string()).bind(size as i64);
+        }
+        let done = query
+            .bind(&config.function_name)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(ControlError::NotFound(format!(
+                "Function not found: {}",
+                config.function_name
+            )));
+        }
+        self.function(&config.function_name)
+            .await?
+            .ok_or_else(|| ControlError::NotFound(config.function_name.clone()))
+    }
+
+    /// A function by name.
+    pub async fn function(&self, name: &str) -> Result<Option<FunctionRecord>, ControlError> {
+        let rows = self.query_functions(Some(name)).await?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Every function, by name.
+    pub async fn functions(&self) -> Result<Vec<FunctionRecord>, ControlError> {
+        self.query_functions(None).await
+    }
+
+    async fn query_functions(
+        &self,
+        name: Option<&str>,
+    ) -> Result<Vec<FunctionRecord>, ControlError> {
+        let sql = "SELECT f.name, f.config, f.code_sha256, f.code_size, f.revision_id, f.updated_at, u.config AS url
+                   FROM functions f LEFT JOIN function_urls u ON u.function_name = f.name
+                   WHERE (?1 IS NULL OR f.name = ?1) ORDER BY f.name";
+        let rows = sqlx::query(sql).bind(name).fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|row| {
+                let config: String = row.try_get("config")?;
+                let config: FunctionConfig =
+                    serde_json::from_str(&config).map_err(|e| corrupt("configuration", e))?;
+                let url: Option<String> = row.try_get("url")?;
+                let url = url
+                    .map(|u| serde_json::from_str(&u))
+                    .transpose()
+                    .map_err(|e| corrupt("URL configuration", e))?;
+                Ok(FunctionRecord {
+                    config,
+                    code_sha256: row.try_get("code_sha256")?,
+                    code_size: row.try_get::<i64, _>("code_size")? as u64,
+                    revision_id: row.try_get("revision_id")?,
+                    last_modified: row.try_get("updated_at")?,
+                    url,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes a function (and its URL). False if there was none.
+    pub async fn delete_function(&self, name: &str) -> Result<bool, ControlError> {
+        let done = sqlx::query("DELETE FROM functions WHERE name = ?")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Creates or replaces a function's URL configuration.
+    pub async fn put_url(&self, name: &str, url: &FunctionUrlConfig) -> Result<(), ControlError> {
+        let json = serde_json::to_string(url).map_err(|e| corrupt("URL configuration", e))?;
+        let t = now();
+        let done = sqlx::query(
+            "INSERT INTO function_urls (function_name, url_id, config, created_at, updated_at)
+             SELECT name, ?, ?, ?, ? FROM functions WHERE name = ?
+             ON CONFLICT(function_name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
+        )
+        .bind(&url.url_id)
+        .bind(&json)
+        .bind(&t)
+        .bind(&t)
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(ControlError::NotFound(format!(
+                "Function not found: {name}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Deletes a function's URL. False if there was none.
+    pub async fn delete_url(&self, name: &str) -> Result<bool, ControlError> {
+        let done = sqlx::query("DELETE FROM function_urls WHERE function_name = ?")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+fn uuid_like() -> String {
+    let h = stratus_model::ids::hex32();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stratus_model::{AuthType, InvokeMode, Runtime};
+
+    #[tokio::test]
+    async fn functions_and_urls_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let store = Store::open(&path).await.unwrap();
+        let v0 = store.data_version().await.unwrap();
+        let config = FunctionConfig::new("f1", Runtime::Nodejs20).unwrap();
+        let rec = store.create_function(&config, "abc=", 10).await.unwrap();
+        assert_eq!(rec.config, config);
+        let again = store
+            .create_function(&config, "abc=", 10)
+            .await
+            .unwrap_err();
+        assert_eq!(again.aws_type(), "ResourceConflictException");
+        let url = FunctionUrlConfig {
+            url_id: stratus_model::ids::url_id(),
+            auth_type: AuthType::None,
+            invoke_mode: InvokeMode::Buffered,
+            cors: None,
+        };
+        store.put_url("f1", &url).await.unwrap();
+        assert!(store.put_url("nope", &url).await.is_err());
+        drop(store);
+
+        let store = Store::open(&path).await.unwrap();
+        let rec = store.function("f1").await.unwrap().unwrap();
+        assert_eq!(rec.url, Some(url));
+        // Another connection's commit moves data_version.
+        let other = Store::open(&path).await.unwrap();
+        let before = store.data_version().await.unwrap();
+        other.delete_url("f1").await.unwrap();
+        assert_ne!(store.data_version().await.unwrap(), before);
+        let _ = v0;
+        assert!(store.delete_function("f1").await.unwrap());
+        assert!(store.functions().await.unwrap().is_empty());
+    }
+}

@@ -4,6 +4,7 @@
 //!
 //! This crate holds no request-path logic: it deploys into `stratus_functions`, which serves.
 
+pub mod api;
 pub mod ca;
 pub mod code;
 pub mod error;

@@ -130,14 +130,10 @@ function safeString(value) {
   }
 }
 
-/** An Error-shaped object that is not a native Error (RIC `_isError`). */
+/** An Error-shaped object that is not a native Error (RIC `_isError`): non-empty strings. */
 function isErrorLike(value) {
-  return Boolean(
-    value &&
-      typeof value.name === 'string' && value.name &&
-      typeof value.message === 'string' && value.message &&
-      typeof value.stack === 'string' && value.stack,
-  );
+  if (!value) return false;
+  return ['name', 'message', 'stack'].every((key) => typeof value[key] === 'string' && value[key]);
 }
 
 /**
@@ -310,7 +306,9 @@ function patchConsole(env = process.env) {
   const threshold = LOG_LEVELS[env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase()] ?? LOG_LEVELS.TRACE;
 
   const writerFor = (level) =>
-    level.priority >= threshold.priority ? (message, ...params) => sink(level, message, params) : noop;
+    level.priority >= threshold.priority
+      ? (message, ...params) => sink(level, message, params)
+      : noop;
 
   console.trace = writerFor(LOG_LEVELS.TRACE);
   console.debug = writerFor(LOG_LEVELS.DEBUG);
@@ -380,7 +378,7 @@ function headerSafe(value) {
   );
 }
 
-/** JSON text of a result: `undefined` posts `null`; failure → "Unable to stringify response body". */
+/** JSON text of a result: `undefined` → `null`; failure → "Unable to stringify response body". */
 function serializeResult(result) {
   let text;
   try {
@@ -417,7 +415,10 @@ class RuntimeApiClient {
 
   /** POSTs the serialized result (already JSON text) to `/invocation/{id}/response`. */
   postInvocationResponse(requestId, bodyText) {
-    return this.#post(`${API_PREFIX}/invocation/${encodeURIComponent(requestId)}/response`, bodyText);
+    return this.#post(
+      `${API_PREFIX}/invocation/${encodeURIComponent(requestId)}/response`,
+      bodyText,
+    );
   }
 
   /**
@@ -475,11 +476,17 @@ class RuntimeApiClient {
       const res = await this.#send({
         method: 'POST',
         path: apiPath,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': body.length, ...extraHeaders },
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': body.length,
+          ...extraHeaders,
+        },
         body,
       });
       if (res.statusCode >= 300) {
-        throw new RuntimeApiError(`POST ${apiPath.slice(API_PREFIX.length)} failed: ${describeResponse(res)}`);
+        throw new RuntimeApiError(
+          `POST ${apiPath.slice(API_PREFIX.length)} failed: ${describeResponse(res)}`,
+        );
       }
       return res;
     };
@@ -494,15 +501,23 @@ class RuntimeApiClient {
    */
   #send({ method, path: apiPath, headers = {}, body }, retried = false) {
     return new Promise((resolve, reject) => {
+      const fail = (err) => reject(new RuntimeApiError(`${method} ${apiPath}: ${err.message}`));
       const request = http.request(
-        { hostname: this.#hostname, port: this.#port, agent: this.#agent, method, path: apiPath, headers },
-        (res) => collectResponse(res, resolve, reject),
+        {
+          hostname: this.#hostname,
+          port: this.#port,
+          agent: this.#agent,
+          method,
+          path: apiPath,
+          headers,
+        },
+        (res) => collectResponse(res, resolve, fail),
       );
       request.on('error', (err) => {
         if (!retried && request.reusedSocket && err.code === 'ECONNRESET') {
           resolve(this.#send({ method, path: apiPath, headers, body }, true));
         } else {
-          reject(new RuntimeApiError(`${method} ${apiPath}: ${err.message}`));
+          fail(err);
         }
       });
       request.end(body);
@@ -651,11 +666,13 @@ function buildCallbackContext(finish) {
   const succeed = (result) => done(null, result);
   const fail = (err) => (err === undefined || err === null ? done('handled') : done(err, null));
 
-  const firstCallOnly = (fn) => (...args) => {
-    if (firstCallMade) return;
-    firstCallMade = true;
-    fn(...args);
-  };
+  function firstCallOnly(fn) {
+    return (...args) => {
+      if (firstCallMade) return;
+      firstCallMade = true;
+      fn(...args);
+    };
+  }
 
   const context = {
     get callbackWaitsForEmptyEventLoop() {
@@ -996,9 +1013,10 @@ class Runtime {
   /** Runs the next iteration on a fresh turn of the event loop (after pending I/O callbacks). */
   scheduleIteration() {
     setImmediate(() => {
-      const once = this.#metadata.streaming === STREAM_RESPONSE
-        ? this.#handleOnceStreaming()
-        : this.#handleOnceBuffered();
+      const once =
+        this.#metadata.streaming === STREAM_RESPONSE
+          ? this.#handleOnceStreaming()
+          : this.#handleOnceBuffered();
       once.catch((err) => this.#onLoopFailure(err));
     });
   }
@@ -1007,7 +1025,12 @@ class Runtime {
   async #nextInvocation() {
     const invocation = readInvocation(await this.#client.nextInvocation());
     setLoggingContext(invocation.requestId, invocation.tenantId);
-    this.current = { phase: 'invoke', requestId: invocation.requestId, stream: undefined, response: undefined };
+    this.current = {
+      phase: 'invoke',
+      requestId: invocation.requestId,
+      stream: undefined,
+      response: undefined,
+    };
     return invocation;
   }
 
@@ -1062,7 +1085,7 @@ class Runtime {
     );
   }
 
-  /** Logs `Invoke Error` and posts the error (spec §6: never a header, the type is in the body). */
+  /** Logs `Invoke Error`, then posts `{errorType, errorMessage, trace}` to /error (RIC). */
   #postError(requestId, error) {
     this.#log.error('Invoke Error', error);
     this.#client.postInvocationError(requestId, error).then(

@@ -1,0 +1,140 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Stratus: CloudFront + Lambda Function URLs, self-hosted, in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "stratus", version, about)]
+pub(crate) struct Cli {
+    /// State directory (SQLite store, code, logs, certificates).
+    #[arg(
+        long,
+        global = true,
+        env = "STRATUS_STATE_DIR",
+        default_value = ".stratus"
+    )]
+    pub(crate) state_dir: PathBuf,
+    /// Configuration file (TOML). Default: <state-dir>/config.toml when present.
+    #[arg(long, global = true, env = "STRATUS_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run Stratus: every stored function and its URL (the first start creates the default
+    /// Node.js function).
+    Up(UpArgs),
+    /// Manage functions.
+    #[command(subcommand)]
+    Function(FunctionCommand),
+    /// Print a function's log (START/END/REPORT and everything it wrote).
+    Logs {
+        /// Function name.
+        name: String,
+        /// Keep printing new lines.
+        #[arg(long, short)]
+        follow: bool,
+    },
+    /// Print the path of the local development CA certificate (trust it with
+    /// `curl --cacert PATH`, or add it to your system or browser store).
+    Ca,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpArgs {
+    /// Address to listen on.
+    #[arg(long)]
+    pub(crate) listen: Option<String>,
+    /// Port of the Function URL listener (HTTPS and HTTP on one port); 0 picks a free one.
+    #[arg(long)]
+    pub(crate) url_port: Option<u16>,
+    /// Port of the Lambda API (`aws lambda … --endpoint-url`); 0 picks a free one.
+    #[arg(long)]
+    pub(crate) api_port: Option<u16>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum FunctionCommand {
+    /// Create a function.
+    Create(CreateArgs),
+    /// Change a function's code or configuration.
+    Update(UpdateArgs),
+    /// Delete a function and its URL.
+    Delete {
+        /// Function name.
+        name: String,
+    },
+    /// List functions and their URLs.
+    List,
+    /// Give a function a URL (or change it), and print it.
+    Url(UrlArgs),
+    /// Invoke a function and print its response (through the running server, or in-process
+    /// when none runs).
+    Invoke {
+        /// Function name.
+        name: String,
+        /// The event (JSON).
+        #[arg(long, default_value = "{}")]
+        payload: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Function name (1–64 of [a-zA-Z0-9-_]).
+    pub(crate) name: String,
+    /// nodejs20.x, nodejs22.x, python3.11, python3.12, python3.13, provided.al2023, provided.al2.
+    #[arg(long)]
+    pub(crate) runtime: String,
+    #[command(flatten)]
+    pub(crate) settings: FunctionSettings,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpdateArgs {
+    /// Function name.
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) settings: FunctionSettings,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FunctionSettings {
+    /// Code: a directory or a .zip. Default (create): the runtime's template.
+    #[arg(long)]
+    pub(crate) code: Option<PathBuf>,
+    /// Handler. Default: the runtime's template handler.
+    #[arg(long)]
+    pub(crate) handler: Option<String>,
+    /// Timeout in seconds (1–900). Default: 3.
+    #[arg(long)]
+    pub(crate) timeout: Option<u32>,
+    /// Memory in MB (128–10240). Default: 128.
+    #[arg(long)]
+    pub(crate) memory: Option<u32>,
+    /// Environment variable KEY=VALUE (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub(crate) env: Vec<String>,
+    /// Reserved concurrency (0 deactivates the function). Default: 10.
+    #[arg(long)]
+    pub(crate) concurrency: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UrlArgs {
+    /// Function name.
+    pub(crate) name: String,
+    /// NONE or AWS_IAM. Default: NONE (or the URL's current value).
+    #[arg(long)]
+    pub(crate) auth_type: Option<String>,
+    /// BUFFERED or RESPONSE_STREAM. Default: BUFFERED (or the URL's current value).
+    #[arg(long)]
+    pub(crate) invoke_mode: Option<String>,
+    /// CORS configuration as Lambda's JSON, e.g. '{"AllowOrigins":["*"]}'.
+    #[arg(long)]
+    pub(crate) cors: Option<String>,
+}

@@ -1,0 +1,209 @@
+//! `stratus up`: opens the store, seeds the default function on first start, starts the
+//! function host, the Function URL listener (HTTPS and HTTP on one port) and the Lambda API,
+//! and runs until SIGINT or SIGTERM.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use stratus_control::code::{CodeSource, CodeStore};
+use stratus_control::{api, ca::LocalCa, sync, Store};
+use stratus_functions::{FunctionHost, HostSettings, UrlFront};
+use stratus_model::{AuthType, FunctionConfig, FunctionUrlConfig, InvokeMode, Runtime};
+
+use crate::cli::UpArgs;
+use crate::config::{local_credentials, Config};
+
+/// Name of the function the first start creates.
+pub(crate) const DEFAULT_FUNCTION: &str = "hello";
+
+/// What a running server tells other commands (`<state>/server.json`).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ServerInfo {
+    pub(crate) pid: u32,
+    pub(crate) url_addr: SocketAddr,
+    pub(crate) api_addr: SocketAddr,
+}
+
+impl ServerInfo {
+    fn path(state: &Path) -> PathBuf {
+        state.join("server.json")
+    }
+
+    /// The running server of this state directory, if there is one.
+    pub(crate) fn running(state: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(Self::path(state)).ok()?;
+        let info: Self = serde_json::from_str(&text).ok()?;
+        let alive =
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(info.pid as i32), None).is_ok();
+        alive.then_some(info)
+    }
+}
+
+/// `https://<id>.lambda-url.<region>.<domain>:<port>/`.
+pub(crate) fn function_url(url: &FunctionUrlConfig, config: &Config, port: u16) -> String {
+    let host = url.host(&config.region, &config.domain);
+    if port == 443 {
+        format!("https://{host}/")
+    } else {
+        format!("https://{host}:{port}/")
+    }
+}
+
+/// Opens the store and code directory of a state directory.
+pub(crate) async fn open_state(state: &Path) -> anyhow::Result<(Arc<Store>, CodeStore)> {
+    let store = Store::open(&state.join("state.db"))
+        .await
+        .with_context(|| format!("opening the state store in {}", state.display()))?;
+    Ok((Arc::new(store), CodeStore::new(state.join("code"))))
+}
+
+async fn seed_default(store: &Store, code: &CodeStore) -> anyhow::Result<()> {
+    if !store.functions().await?.is_empty() {
+        return Ok(());
+    }
+    let config = FunctionConfig::new(DEFAULT_FUNCTION, Runtime::Nodejs20)?;
+    let stored = code.store(&CodeSource::Template(config.runtime))?;
+    store
+        .create_function(&config, &stored.sha256, stored.size)
+        .await?;
+    let url = FunctionUrlConfig {
+        url_id: stratus_model::ids::url_id(),
+        auth_type: AuthType::None,
+        invoke_mode: InvokeMode::Buffered,
+        cors: None,
+    };
+    store.put_url(DEFAULT_FUNCTION, &url).await?;
+    Ok(())
+}
+
+/// Runs the server.
+pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow::Result<()> {
+    if let Some(l) = args.listen {
+        config.listen = l;
+    }
+    if let Some(p) = args.url_port {
+        config.url_port = p;
+    }
+    if let Some(p) = args.api_port {
+        config.api_port = p;
+    }
+    if let Some(other) = ServerInfo::running(state) {
+        anyhow::bail!(
+            "Stratus is already running for {} (pid {}, Function URLs on {})",
+            state.display(),
+            other.pid,
+            other.url_addr
+        );
+    }
+    let (store, code) = open_state(state).await?;
+    seed_default(&store, &code).await?;
+
+    let mut keys: HashMap<String, String> = config
+        .credentials
+        .iter()
+        .map(|c| (c.access_key_id.clone(), c.secret_access_key.clone()))
+        .collect();
+    let local = local_credentials(state)?;
+    keys.insert(local.access_key_id.clone(), local.secret_access_key.clone());
+
+    let ca = LocalCa::load_or_create(&state.join("tls"))?;
+    let tls = ca.server_config(&[
+        format!("*.lambda-url.{}.{}", config.region, config.domain),
+        "localhost".into(),
+        "127.0.0.1".into(),
+        "::1".into(),
+    ])?;
+
+    let mut settings = HostSettings::new(state);
+    settings.partition = config.partition();
+    settings.idle_timeout = Duration::from_secs(config.idle_timeout_secs);
+    let host = FunctionHost::start(settings).context("starting the function host")?;
+    sync::apply(&store, &code, &host).await?;
+    sync::watch(
+        store.clone(),
+        code.clone(),
+        host.clone(),
+        Duration::from_millis(250),
+    );
+    let kept: Vec<String> = store
+        .functions()
+        .await?
+        .into_iter()
+        .map(|r| r.code_sha256)
+        .collect();
+    code.collect_garbage(&kept);
+
+    let url_listener = tokio::net::TcpListener::bind((config.listen.as_str(), config.url_port))
+        .await
+        .with_context(|| format!("listening on {}:{}", config.listen, config.url_port))?;
+    let api_listener = tokio::net::TcpListener::bind((config.listen.as_str(), config.api_port))
+        .await
+        .with_context(|| format!("listening on {}:{}", config.listen, config.api_port))?;
+    let url_addr = url_listener.local_addr()?;
+    let api_addr = api_listener.local_addr()?;
+
+    let front = Arc::new(UrlFront::new(host.clone(), keys, config.domain.clone()));
+    tokio::spawn(front.serve(url_listener, Some(tokio_rustls::TlsAcceptor::from(tls))));
+    let router = api::router(api::Api {
+        store: store.clone(),
+        host: host.clone(),
+    });
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(api_listener, router).await {
+            tracing::error!("Lambda API stopped: {e}");
+        }
+    });
+
+    let info = ServerInfo {
+        pid: std::process::id(),
+        url_addr,
+        api_addr,
+    };
+    std::fs::write(ServerInfo::path(state), serde_json::to_string(&info)?)?;
+
+    println!("Stratus is running (state: {})", state.display());
+    println!("  Function URLs   {url_addr} (HTTPS and HTTP)");
+    println!("  Lambda API      http://{api_addr}");
+    println!(
+        "  CA certificate  {}  (curl --cacert …)",
+        ca.cert_path().display()
+    );
+    for record in store.functions().await? {
+        if let Some(url) = &record.url {
+            println!(
+                "  Function {:<16} {}",
+                record.config.function_name,
+                function_url(url, &config, url_addr.port())
+            );
+        }
+    }
+    // Tests and scripts read this line.
+    println!("listening: function-urls={url_addr} api={api_addr}");
+
+    wait_for_signal().await;
+    println!("Stopping.");
+    host.shutdown();
+    let _ = std::fs::remove_file(ServerInfo::path(state));
+    // Give the environments' supervisors a moment to reap their process groups.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

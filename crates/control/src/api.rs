@@ -21,6 +21,8 @@ use crate::store::{FunctionRecord, Store};
 pub struct Api {
     /// The store.
     pub store: Arc<Store>,
+    /// Where function code is unpacked.
+    pub code: crate::code::CodeStore,
     /// The running functions.
     pub host: FunctionHost,
 }
@@ -32,6 +34,7 @@ pub fn router(api: Api) -> Router {
         .route("/2015-03-31/functions/", get(list_functions))
         .route("/2015-03-31/functions/{name}", get(get_function))
         .route("/2015-03-31/functions/{name}/invocations", post(invoke))
+        .route("/_stratus/reload", post(reload))
         .fallback(|| async {
             aws_error(
                 StatusCode::NOT_FOUND,
@@ -40,6 +43,15 @@ pub fn router(api: Api) -> Router {
             )
         })
         .with_state(api)
+}
+
+/// `POST /_stratus/reload` (Stratus's own): applies the store now. CLI commands call it after
+/// a change so it is served by the time they return.
+async fn reload(State(api): State<Api>) -> Response {
+    match crate::sync::apply(&api.store, &api.code, &api.host).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => service_error(e),
+    }
 }
 
 fn aws_error(status: StatusCode, error_type: &str, body: Value) -> Response {

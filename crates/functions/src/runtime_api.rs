@@ -153,6 +153,34 @@ fn take_reply(answer: Answer) -> Result<oneshot::Sender<InvokeOutput>, Response>
     }
 }
 
+/// Ends an invocation and hands its output to the caller. The environment goes back to the
+/// pool first, so a caller that invokes again at once finds it warm. If the invocation timed
+/// out meanwhile, the caller gets the timeout.
+fn finish(
+    env: &Arc<Env>,
+    id: &str,
+    reply: oneshot::Sender<InvokeOutput>,
+    output: InvokeOutput,
+    outcome: Outcome,
+) {
+    if env.complete(id, outcome) {
+        let _ = reply.send(output);
+    } else {
+        let timeout = env.function.spec.config.timeout.secs();
+        let _ = reply.send(InvokeOutput::Error(FunctionError::timeout(id, timeout)));
+    }
+}
+
+fn finish_error(
+    env: &Arc<Env>,
+    id: &str,
+    reply: oneshot::Sender<InvokeOutput>,
+    err: FunctionError,
+) {
+    let outcome = Outcome::FunctionError(err.error_type.clone());
+    finish(env, id, reply, InvokeOutput::Error(err), outcome);
+}
+
 /// `POST /runtime/invocation/{id}/response`, buffered or streamed.
 async fn response(
     State(env): State<Arc<Env>>,
@@ -175,11 +203,7 @@ async fn response(
                 "Runtime.InvalidResponseModeHeader",
                 "Invalid function response mode",
             );
-            let _ = reply.send(InvokeOutput::Error(err));
-            env.complete(
-                &id,
-                Outcome::FunctionError("Runtime.InvalidResponseModeHeader".into()),
-            );
+            finish_error(&env, &id, reply, err);
             return api_error(
                 StatusCode::BAD_REQUEST,
                 "InvalidFunctionResponseMode",
@@ -189,21 +213,17 @@ async fn response(
     }
     match collect_limited(body, MAX_BUFFERED_RESPONSE).await {
         Ok(bytes) => {
-            let _ = reply.send(InvokeOutput::Buffered {
+            let output = InvokeOutput::Buffered {
                 body: bytes,
                 content_type,
-            });
-            env.complete(&id, Outcome::Success);
+            };
+            finish(&env, &id, reply, output, Outcome::Success);
             accepted()
         }
         Err(Collect::TooLarge) => {
             // Lambda: the runtime gets 413, the caller `Function.ResponseSizeTooLarge`.
             let err = FunctionError::response_too_large(MAX_BUFFERED_RESPONSE);
-            let _ = reply.send(InvokeOutput::Error(err));
-            env.complete(
-                &id,
-                Outcome::FunctionError("Function.ResponseSizeTooLarge".into()),
-            );
+            finish_error(&env, &id, reply, err);
             api_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
@@ -215,11 +235,7 @@ async fn response(
                 "Runtime.TruncatedResponse",
                 "HTTP request detected as truncated",
             );
-            let _ = reply.send(InvokeOutput::Error(err));
-            env.complete(
-                &id,
-                Outcome::FunctionError("Runtime.TruncatedResponse".into()),
-            );
+            finish_error(&env, &id, reply, err);
             api_error(
                 StatusCode::BAD_REQUEST,
                 "TruncatedHTTPRequest",
@@ -282,8 +298,9 @@ async fn stream_response(
             },
         }
     }
-    drop(tx);
+    // Back to the pool before the caller sees the end of the stream.
     env.complete(&id, outcome);
+    drop(tx);
     accepted()
 }
 
@@ -314,11 +331,7 @@ async fn error(
         Ok(b) => b,
         Err(_) => {
             let err = FunctionError::response_too_large(MAX_BUFFERED_RESPONSE);
-            let _ = reply.send(InvokeOutput::Error(err));
-            env.complete(
-                &id,
-                Outcome::FunctionError("Function.ResponseSizeTooLarge".into()),
-            );
+            finish_error(&env, &id, reply, err);
             return api_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
@@ -330,9 +343,7 @@ async fn error(
         header(&headers, "lambda-runtime-function-error-type"),
         bytes,
     );
-    let error_type = err.error_type.clone();
-    let _ = reply.send(InvokeOutput::Error(err));
-    env.complete(&id, Outcome::FunctionError(error_type));
+    finish_error(&env, &id, reply, err);
     accepted()
 }
 

@@ -99,9 +99,9 @@ pub fn launch(
             })
         }
         RuntimeFamily::Python => {
-            // Prefer the exact interpreter (python3.12) when the machine has it.
+            // Prefer the exact interpreter (python3.12) when the machine has one that runs.
             let exact = runtime.as_str();
-            let python = find_program(&[exact, "python3"]).ok_or_else(|| LaunchError {
+            let python = working_interpreter(&[exact, "python3"]).ok_or_else(|| LaunchError {
                 error_type: "Runtime.InvalidEntrypoint",
                 message: format!(
                     "{exact} needs `python3` on PATH: install Python (apt-get install python3)"
@@ -147,6 +147,31 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path)
         .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         .unwrap_or(false)
+}
+
+/// The first of `names` on `PATH` that actually runs (`--version` succeeds): version managers
+/// put shims on `PATH` for versions that are not installed. Probed once per name.
+pub fn working_interpreter(names: &[&str]) -> Option<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static PROBED: OnceLock<Mutex<HashMap<String, Option<PathBuf>>>> = OnceLock::new();
+    let probed = PROBED.get_or_init(Mutex::default);
+    names.iter().find_map(|name| {
+        let mut cache = probed.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                let path = find_program(&[name])?;
+                let ok = std::process::Command::new(&path)
+                    .arg("--version")
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success());
+                ok.then_some(path)
+            })
+            .clone()
+    })
 }
 
 /// The first of `names` found on `PATH`.

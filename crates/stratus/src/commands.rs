@@ -17,7 +17,7 @@ use stratus_model::{
 
 use crate::cli::{CreateArgs, FunctionSettings, UpdateArgs, UrlArgs};
 use crate::config::Config;
-use crate::server::{function_url, open_state, ServerInfo};
+use crate::server::{function_url, open_state, reload, ServerInfo};
 
 fn code_source(path: &Path) -> anyhow::Result<CodeSource> {
     if path.is_dir() {
@@ -69,6 +69,7 @@ pub(crate) async fn create(state: &Path, args: CreateArgs) -> anyhow::Result<()>
     let record = store
         .create_function(&config, &stored.sha256, stored.size)
         .await?;
+    reload(state).await;
     println!(
         "Created function {} ({}, handler {}, {} MB, {} s, CodeSha256 {})",
         record.config.function_name,
@@ -99,6 +100,7 @@ pub(crate) async fn update(state: &Path, args: UpdateArgs) -> anyhow::Result<()>
             stored.as_ref().map(|s| (s.sha256.as_str(), s.size)),
         )
         .await?;
+    reload(state).await;
     println!(
         "Updated function {} (RevisionId {})",
         record.config.function_name, record.revision_id
@@ -112,6 +114,7 @@ pub(crate) async fn delete(state: &Path, name: &str) -> anyhow::Result<()> {
     if !store.delete_function(name).await? {
         bail!("Function not found: {name}");
     }
+    reload(state).await;
     println!("Deleted function {name}");
     Ok(())
 }
@@ -164,6 +167,7 @@ pub(crate) async fn url(state: &Path, config: &Config, args: UrlArgs) -> anyhow:
         url.cors = Some(cors);
     }
     store.put_url(&args.name, &url).await?;
+    reload(state).await;
     println!("{}", function_url(&url, config, url_port(state, config)));
     Ok(())
 }

@@ -44,6 +44,19 @@ impl ServerInfo {
     }
 }
 
+/// Tells the running server, if any, to apply the store now.
+pub(crate) async fn reload(state: &Path) {
+    if let Some(server) = ServerInfo::running(state) {
+        let r = reqwest::Client::new()
+            .post(format!("http://{}/_stratus/reload", server.api_addr))
+            .send()
+            .await;
+        if let Err(e) = r.and_then(|r| r.error_for_status()) {
+            eprintln!("warning: the running server did not reload: {e}");
+        }
+    }
+}
+
 /// `https://<id>.lambda-url.<region>.<domain>:<port>/`.
 pub(crate) fn function_url(url: &FunctionUrlConfig, config: &Config, port: u16) -> String {
     let host = url.host(&config.region, &config.domain);
@@ -151,6 +164,7 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
     tokio::spawn(front.serve(url_listener, Some(tokio_rustls::TlsAcceptor::from(tls))));
     let router = api::router(api::Api {
         store: store.clone(),
+        code: code.clone(),
         host: host.clone(),
     });
     tokio::spawn(async move {

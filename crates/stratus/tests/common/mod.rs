@@ -1,0 +1,229 @@
+//! Test harness: the real `stratus` binary on OS-chosen ports, in a temporary state directory.
+//! The ports are learnt from its `listening:` line; the server is stopped (SIGTERM, then
+//! SIGKILL) on drop, and its stderr is printed when the test failed.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_stratus");
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub struct Server {
+    pub state: tempfile::TempDir,
+    child: Option<Child>,
+    pub url_addr: SocketAddr,
+    pub api_addr: SocketAddr,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// Runs a CLI command against `state`; returns stdout, panicking with its output on failure.
+pub fn cli(state: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("--state-dir")
+        .arg(state)
+        .args(args)
+        .output()
+        .expect("run stratus");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "stratus {args:?} failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Runs a CLI command expected to fail; returns stderr.
+pub fn cli_err(state: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("--state-dir")
+        .arg(state)
+        .args(args)
+        .output()
+        .expect("run stratus");
+    assert!(!out.status.success(), "stratus {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+impl Server {
+    /// Starts `stratus up` in a fresh state directory (`config` is written as config.toml).
+    pub fn start(config: &str) -> Server {
+        let state = tempfile::tempdir().expect("tempdir");
+        std::fs::write(state.path().join("config.toml"), config).unwrap();
+        Self::start_in(state)
+    }
+
+    /// Starts `stratus up` in `state`.
+    pub fn start_in(state: tempfile::TempDir) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("--state-dir")
+            .arg(state.path())
+            .args(["up", "--url-port", "0", "--api-port", "0"])
+            .env("STRATUS_LOG", "info,stratus_functions=debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start stratus");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        {
+            let mut err = child.stderr.take().unwrap();
+            let sink = stderr.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = err.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+        }
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let mut seen = String::new();
+        let (url_addr, api_addr) = loop {
+            let Some(Ok(line)) = lines.next() else {
+                panic!(
+                    "stratus exited before listening:\n{seen}\n{}",
+                    stderr.lock().unwrap()
+                );
+            };
+            seen.push_str(&line);
+            seen.push('\n');
+            if let Some(rest) = line.strip_prefix("listening: ") {
+                let mut url = None;
+                let mut api = None;
+                for part in rest.split_whitespace() {
+                    if let Some(a) = part.strip_prefix("function-urls=") {
+                        url = a.parse().ok();
+                    } else if let Some(a) = part.strip_prefix("api=") {
+                        api = a.parse().ok();
+                    }
+                }
+                break (url.unwrap(), api.unwrap());
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            state,
+            child: Some(child),
+            url_addr,
+            api_addr,
+            stderr,
+        }
+    }
+
+    pub fn state(&self) -> &Path {
+        self.state.path()
+    }
+
+    pub fn cli(&self, args: &[&str]) -> String {
+        cli(self.state(), args)
+    }
+
+    /// Creates a function and gives it a URL; returns the URL once the server serves it.
+    pub async fn function_with_url(&self, name: &str, create: &[&str], url: &[&str]) -> String {
+        let mut args = vec!["function", "create", name];
+        args.extend_from_slice(create);
+        self.cli(&args);
+        let mut args = vec!["function", "url", name];
+        args.extend_from_slice(url);
+        // The CLI has the running server apply the change before it returns.
+        self.cli(&args).trim().to_string()
+    }
+
+    /// A client that resolves every Function URL host to the server and trusts its CA.
+    pub fn client(&self, url: &str) -> reqwest::Client {
+        let ca = std::fs::read(self.state().join("tls/ca.pem")).unwrap();
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .resolve(&host_of(url), self.url_addr)
+            .build()
+            .unwrap()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The function's log file so far.
+    pub fn logs(&self, name: &str) -> String {
+        std::fs::read_to_string(self.state().join(format!("logs/{name}.log"))).unwrap_or_default()
+    }
+
+    /// Waits until the function's log contains `needle`.
+    pub async fn wait_log(&self, name: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.logs(name);
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "log of {name} never had {needle:?}:\n{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops the server (SIGTERM) and waits for it.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(child.id() as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+        if std::thread::panicking() {
+            eprintln!("--- stratus stderr ---\n{}", self.stderr());
+        }
+    }
+}
+
+/// The host of a URL.
+pub fn host_of(url: &str) -> String {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let hostport = rest.split('/').next().unwrap_or(rest);
+    hostport
+        .rsplit_once(':')
+        .map(|(h, _)| h)
+        .unwrap_or(hostport)
+        .to_string()
+}
+
+/// Is a process alive?
+pub fn alive(pid: i32) -> bool {
+    // A zombie still answers kill(0); look at its state too.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(s) => !s.split_whitespace().nth(2).is_some_and(|st| st == "Z"),
+        Err(_) => false,
+    }
+}

@@ -242,6 +242,10 @@ impl UrlFront {
             ),
             ("x-forwarded-port", conn.local_port.to_string()),
         ];
+        if !parts.headers.contains_key(http::header::HOST) {
+            // HTTP/2 carries the host as :authority; Lambda's event always has `host`.
+            added.push(("host", host.clone()));
+        }
         if let Some((version, cipher)) = &conn.tls {
             added.push(("x-amzn-tls-version", version.clone()));
             added.push(("x-amzn-tls-cipher-suite", cipher.clone()));

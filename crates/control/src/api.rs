@@ -42,6 +42,7 @@ pub fn router(api: Api) -> Router {
                 json!({"message": "Unknown operation"}),
             )
         })
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(api)
 }
 
@@ -157,9 +158,21 @@ async fn invoke(
     State(api): State<Api>,
     Path(raw): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    use http_body_util::BodyExt;
     let (name, qualifier) = function_name(&raw);
+    // Lambda's limit, answered in Lambda's shape (not the HTTP stack's default limit).
+    let body = match http_body_util::Limited::new(
+        body,
+        stratus_functions::invocation::MAX_REQUEST_PAYLOAD,
+    )
+    .collect()
+    .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return invoke_error(InvokeError::RequestTooLarge),
+    };
     let Some(function) = api.host.function(name) else {
         return not_found(&api.host, name);
     };

@@ -561,3 +561,43 @@ async fn state_survives_a_restart() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn idle_environments_are_reclaimed() {
+    let server = Server::start("idle_timeout_secs = 1\n");
+    let url = server
+        .function_with_url(
+            "idle",
+            &["--runtime", "nodejs20.x", "--code", &behaviors_dir()],
+            &[],
+        )
+        .await;
+    let client = server.client(&url);
+    let pid: i32 = client
+        .get(format!("{url}pid"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(alive(pid));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!alive(pid), "the idle environment was reclaimed");
+    let again: i32 = client
+        .get(format!("{url}pid"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(pid, again);
+}

@@ -109,7 +109,7 @@ fn configuration(host: &FunctionHost, r: &FunctionRecord) -> Value {
         "State": "Active",
         "LastUpdateStatus": "Successful",
         "PackageType": "Zip",
-        "Architectures": [std::env::consts::ARCH.replace("aarch64", "arm64").replace("x86_64", "x86_64")],
+        "Architectures": [if cfg!(target_arch = "aarch64") { "arm64" } else { "x86_64" }],
         "Role": format!("arn:aws:iam::{}:role/stratus-local", host.settings().partition.account_id),
     })
 }

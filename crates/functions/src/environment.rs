@@ -136,6 +136,7 @@ fn epoch_ms(t: SystemTime) -> u64 {
 
 impl Env {
     /// Starts an environment for `function` with `first` waiting for it.
+    #[allow(clippy::result_large_err)]
     pub(crate) async fn spawn(
         function: Arc<Function>,
         first: Pending,
@@ -268,6 +269,9 @@ impl Env {
     }
 
     /// Hands `p` to this environment, unless it is dead or already has one waiting.
+    // The invocation itself comes back on failure, to go elsewhere: boxing it would cost an
+    // allocation per invocation.
+    #[allow(clippy::result_large_err)]
     pub(crate) fn try_queue(&self, p: Pending) -> Result<(), Pending> {
         let mut st = self.lock();
         if st.phase == Phase::Dead || st.queued.is_some() || st.killed.is_some() {

@@ -5,6 +5,9 @@
 //! Status codes and error bodies are Lambda's (`{"errorMessage","errorType"}`); invocation state
 //! lives in the environment, never in a connection (the official clients open several).
 
+// Handlers return early with a ready `Response` as their error: the axum idiom.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 
 use axum::body::Body;

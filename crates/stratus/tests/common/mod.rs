@@ -223,7 +223,7 @@ pub fn host_of(url: &str) -> String {
 pub fn alive(pid: i32) -> bool {
     // A zombie still answers kill(0); look at its state too.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(s) => !s.split_whitespace().nth(2).is_some_and(|st| st == "Z"),
+        Ok(s) => s.split_whitespace().nth(2).is_none_or(|st| st != "Z"),
         Err(_) => false,
     }
 }

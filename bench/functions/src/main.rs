@@ -152,7 +152,7 @@ async fn get(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    if resp.status() != 200 {
+    if !resp.status().is_success() {
         bail!("status {}", resp.status());
     }
     resp.into_body().collect().await?;
@@ -242,6 +242,42 @@ async fn cold(server: &Server, name: &str, n: usize) -> anyhow::Result<Histogram
     Ok(h)
 }
 
+/// A bare hyper HTTP/1.1 server answering 20 bytes, on its own thread and runtime.
+fn floor_server() -> anyhow::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(|_req| async {
+                        let mut r = http::Response::new(http_body_util::Full::new(
+                            Bytes::from_static(b"\"Hello from Lambda!\""),
+                        ));
+                        r.headers_mut()
+                            .insert("x-amzn-requestid", http::HeaderValue::from_static("floor"));
+                        Ok::<_, std::convert::Infallible>(r)
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+    });
+    Ok(addr)
+}
+
 fn ms(us: u64) -> String {
     format!("{:.2} ms", us as f64 / 1000.0)
 }
@@ -251,7 +287,8 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let server = Server::start(&args.stratus)?;
     let host = server.host("hello")?;
-    // Warm the default function up to 64 environments' worth is not needed: it scales itself.
+    // 64 connections need 64 environments: above the default reserved concurrency of 10.
+    server.cli(&["function", "update", "hello", "--concurrency", "100"])?;
     get(&client(), server.url, &host).await?;
 
     println!("## Warm invocations through the Function URL (default Node.js function, HTTP/1.1 keep-alive)\n");
@@ -259,6 +296,8 @@ async fn main() -> anyhow::Result<()> {
     println!("|---:|---:|---:|---:|");
     let mut overhead_samples = Vec::new();
     for conns in [1usize, 16, 64] {
+        // Start the environments this level needs outside the measured window.
+        warm(server.url, &host, conns, 1).await?;
         let w = warm(server.url, &host, conns, args.seconds).await?;
         println!(
             "| {conns} | {:.0} | {} | {} |",
@@ -281,6 +320,10 @@ async fn main() -> anyhow::Result<()> {
             handler.record(*d).ok();
         }
     }
+    // The floor: one loopback HTTP/1.1 round trip to a bare hyper server on this machine,
+    // measured with the same client in the same run.
+    let floor_addr = floor_server()?;
+    let floor = warm(floor_addr, "floor", 1, args.seconds).await?;
     println!("\n## Platform overhead per warm invocation (1 connection)\n");
     println!(
         "URL latency minus the REPORT Duration of the same request, {} requests.\n",
@@ -297,6 +340,11 @@ async fn main() -> anyhow::Result<()> {
         "| platform overhead | {} µs | {} µs |",
         overhead.value_at_quantile(0.5),
         overhead.value_at_quantile(0.99)
+    );
+    println!(
+        "| floor: one loopback HTTP round trip to a bare hyper server | {} µs | {} µs |",
+        floor.hist.value_at_quantile(0.5),
+        floor.hist.value_at_quantile(0.99)
     );
 
     println!(
@@ -338,18 +386,24 @@ async fn main() -> anyhow::Result<()> {
         ])?;
         server.cli(&["function", "url", "cold-rust"])?;
         let rust_cold = cold(&server, "cold-rust", args.cold).await?;
-        // A bare start of the same binary: it exits at once without AWS_LAMBDA_RUNTIME_API.
+        // A bare start of the same binary: with the variables it requires and the Runtime API
+        // pointed at a closed loopback port, it starts and exits at its first `next`.
         let mut bare = Histogram::<u64>::new(3)?;
         for _ in 0..args.cold {
             let t = Instant::now();
             let _ = Command::new(bootstrap)
+                .env("RUST_BACKTRACE", "0")
+                .env("AWS_LAMBDA_FUNCTION_NAME", "bare")
+                .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+                .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+                .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()?;
             bare.record(t.elapsed().as_micros() as u64)?;
         }
         row(
-            "provided.al2023, lambda_http (vs the bootstrap exiting at once)",
+            "provided.al2023, lambda_http (vs the same binary starting and exiting)",
             &rust_cold,
             &bare,
         );

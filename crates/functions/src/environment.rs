@@ -87,6 +87,32 @@ struct EnvState {
     killed: Option<KillReason>,
 }
 
+/// An invocation that has ended; its END and REPORT lines are still to be written.
+pub(crate) struct Completed {
+    env: Arc<Env>,
+    request_id: String,
+    duration: Duration,
+    init: Option<Duration>,
+    outcome: Outcome,
+}
+
+impl Completed {
+    /// Writes END and REPORT.
+    pub(crate) fn report(self) {
+        let (status, error_type) = match &self.outcome {
+            Outcome::Success => (None, None),
+            Outcome::FunctionError(t) => (Some("error"), Some(t.as_str())),
+        };
+        self.env.report(
+            &self.request_id,
+            self.duration,
+            self.init,
+            status,
+            error_type,
+        );
+    }
+}
+
 /// How an answer to an invocation ended, for the REPORT line.
 pub(crate) enum Outcome {
     /// The runtime posted a response.
@@ -115,7 +141,7 @@ pub(crate) struct Env {
     state: Mutex<EnvState>,
     wake_next: Notify,
     pgid: AtomicU32,
-    memory: Mutex<Option<Arc<MemoryStat>>>,
+    memory: Arc<MemoryStat>,
     spawned: Instant,
     scratch: PathBuf,
     pub(crate) extensions: Extensions,
@@ -233,10 +259,9 @@ impl Env {
             }),
             wake_next: Notify::new(),
             pgid: AtomicU32::new(pid as u32),
-            memory: Mutex::new(Some(
-                host.memory
-                    .watch(pid, function.spec.config.memory_size.mb()),
-            )),
+            memory: host
+                .memory
+                .watch(pid, function.spec.config.memory_size.mb()),
             spawned: Instant::now(),
             scratch,
             extensions: Extensions::default(),
@@ -375,46 +400,46 @@ impl Env {
         }
     }
 
-    /// Ends the current invocation after its answer was delivered: END and REPORT lines, and
-    /// the environment goes back to the pool. Returns false if it had already ended (timeout).
-    pub(crate) fn complete(self: &Arc<Self>, request_id: &str, outcome: Outcome) -> bool {
+    /// Ends the current invocation once its answer has arrived, and puts the environment back
+    /// in the pool. The returned [`Completed`] writes END and REPORT: call it after the caller
+    /// has its answer, so logging is never on the request path. `None` if the invocation had
+    /// already ended (timeout).
+    pub(crate) fn complete(
+        self: &Arc<Self>,
+        request_id: &str,
+        outcome: Outcome,
+    ) -> Option<Completed> {
         let mut st = self.lock();
-        let Some(c) = st.current.take_if(|c| c.request_id == request_id) else {
-            return false;
-        };
+        let c = st.current.take_if(|c| c.request_id == request_id)?;
+        let duration = c.started.elapsed();
         c.timer.abort();
         st.last_answered = Some(c.request_id.clone());
         let init = st.init_duration.take();
         drop(st);
-        let (status, error_type) = match &outcome {
-            Outcome::Success => (None, None),
-            Outcome::FunctionError(t) => (Some("error"), Some(t.as_str())),
-        };
-        self.report(&c, init, status, error_type);
         self.function.release(self.clone());
-        true
+        Some(Completed {
+            env: self.clone(),
+            request_id: c.request_id,
+            duration,
+            init,
+            outcome,
+        })
     }
 
     fn report(
         &self,
-        c: &InFlight,
+        request_id: &str,
+        duration: Duration,
         init: Option<Duration>,
         status: Option<&str>,
         error_type: Option<&str>,
     ) {
-        self.log(format!("END RequestId: {}", c.request_id));
-        let max_memory_used_mb = self
-            .memory
-            .lock()
-            .ok()
-            .and_then(|m| m.clone())
-            .map(|m| m.peak_mb(Some(self.pgid())))
-            .unwrap_or(0);
+        self.log(format!("END RequestId: {request_id}"));
         let report = Report {
-            request_id: &c.request_id,
-            duration: c.started.elapsed(),
+            request_id,
+            duration,
             memory_size_mb: self.function.spec.config.memory_size.mb(),
-            max_memory_used_mb,
+            max_memory_used_mb: self.memory.peak_mb(Some(self.pgid())),
             init_duration: init,
             status,
             error_type,
@@ -432,7 +457,13 @@ impl Env {
             ),
         );
         c.fail(err.clone());
-        self.report(&c, None, Some("error"), Some(&err.error_type));
+        self.report(
+            &c.request_id,
+            c.started.elapsed(),
+            None,
+            Some("error"),
+            Some(&err.error_type),
+        );
     }
 
     /// Lambda: at the deadline the invocation fails with `Sandbox.Timedout` and the whole
@@ -453,7 +484,13 @@ impl Env {
             "{ts} {request_id} Task timed out after {timeout}.00 seconds"
         ));
         c.fail(err);
-        self.report(&c, init, Some("timeout"), None);
+        self.report(
+            &c.request_id,
+            c.started.elapsed(),
+            init,
+            Some("timeout"),
+            None,
+        );
         kill_group(self.pgid());
     }
 
@@ -540,12 +577,7 @@ impl Env {
             st.phase = Phase::Dead;
             (st.current.take(), st.queued.take(), st.killed, was_ready)
         };
-        let oom = self
-            .memory
-            .lock()
-            .ok()
-            .and_then(|m| m.clone())
-            .is_some_and(|m| m.exceeded.load(Ordering::Relaxed));
+        let oom = self.memory.exceeded.load(Ordering::Relaxed);
         let reason = match &status {
             Ok(s) if oom => {
                 let _ = s;
@@ -579,7 +611,13 @@ impl Env {
             self.log(String::from_utf8_lossy(&err.body).into_owned());
             let error_type = err.error_type.clone();
             c.fail(err);
-            self.report(&c, None, Some("error"), Some(&error_type));
+            self.report(
+                &c.request_id,
+                c.started.elapsed(),
+                None,
+                Some("error"),
+                Some(&error_type),
+            );
         }
         if let Some(p) = queued {
             match killed {

@@ -55,28 +55,48 @@ const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
 
 async fn write_loop(dir: PathBuf, mut rx: mpsc::UnboundedReceiver<LogLine>) {
     let mut files: HashMap<String, std::io::BufWriter<std::fs::File>> = HashMap::new();
-    while let Some(first) = rx.recv().await {
-        let mut next = Some(first);
-        while let Some(line) = next {
-            write_line(&dir, &mut files, line);
-            next = rx.try_recv().ok();
-        }
-        for f in files.values_mut() {
-            let _ = f.flush();
-        }
-        // Close files of functions that went quiet, and rotate big ones.
-        files.retain(|name, f| {
-            let size = f.get_ref().metadata().map(|m| m.len()).unwrap_or(0);
-            if size > ROTATE_BYTES {
-                let path = log_path(&dir, name);
-                let _ = std::fs::rename(&path, path.with_extension("log.1"));
-                return false;
+    // Flushed on a short tick, not per line: a write per invocation would compete with the
+    // request path for the CPU.
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dirty = false;
+    loop {
+        tokio::select! {
+            line = rx.recv() => match line {
+                Some(line) => {
+                    write_line(&dir, &mut files, line);
+                    dirty = true;
+                }
+                None => break,
+            },
+            _ = tick.tick(), if dirty => {
+                dirty = false;
+                flush_and_rotate(&dir, &mut files);
             }
-            true
-        });
-        if files.len() > 256 {
-            files.clear();
         }
+    }
+    flush_and_rotate(&dir, &mut files);
+}
+
+/// How long a line may wait in memory before it reaches the file.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+fn flush_and_rotate(dir: &Path, files: &mut HashMap<String, std::io::BufWriter<std::fs::File>>) {
+    for f in files.values_mut() {
+        let _ = f.flush();
+    }
+    // Rotate big files; close files of functions that went quiet.
+    files.retain(|name, f| {
+        let size = f.get_ref().metadata().map(|m| m.len()).unwrap_or(0);
+        if size > ROTATE_BYTES {
+            let path = log_path(dir, name);
+            let _ = std::fs::rename(&path, path.with_extension("log.1"));
+            return false;
+        }
+        true
+    });
+    if files.len() > 256 {
+        files.clear();
     }
 }
 

@@ -26,10 +26,13 @@ impl MemoryStat {
     /// The peak in MB, taking the main process's own high-water mark into account (it catches
     /// peaks shorter than one tick).
     pub(crate) fn peak_mb(&self, main_pid: Option<i32>) -> u64 {
+        // One small read of /proc/<pid>/status, not a full parse: this runs per invocation.
         let hwm = main_pid
-            .and_then(|pid| procfs::process::Process::new(pid).ok())
-            .and_then(|p| p.status().ok())
-            .and_then(|s| s.vmhwm)
+            .and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
+            .and_then(|text| {
+                let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
             .map(|kb| kb * 1024)
             .unwrap_or(0);
         let bytes = self.peak_bytes.load(Ordering::Relaxed).max(hwm);

@@ -166,8 +166,9 @@ fn finish(
     output: InvokeOutput,
     outcome: Outcome,
 ) {
-    if env.complete(id, outcome) {
+    if let Some(done) = env.complete(id, outcome) {
         let _ = reply.send(output);
+        done.report();
     } else {
         let timeout = env.function.spec.config.timeout.secs();
         let _ = reply.send(InvokeOutput::Error(FunctionError::timeout(id, timeout)));
@@ -302,8 +303,11 @@ async fn stream_response(
         }
     }
     // Back to the pool before the caller sees the end of the stream.
-    env.complete(&id, outcome);
+    let done = env.complete(&id, outcome);
     drop(tx);
+    if let Some(done) = done {
+        done.report();
+    }
     accepted()
 }
 

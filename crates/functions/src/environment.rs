@@ -44,7 +44,6 @@ struct InFlight {
     /// The stream's sender while a streamed answer is in progress.
     stream: Option<mpsc::Sender<StreamEvent>>,
     started: Instant,
-    timer: AbortHandle,
 }
 
 impl InFlight {
@@ -337,22 +336,18 @@ impl Env {
                 if let Some(p) = st.queued.take() {
                     let request_id = p.input.request_id.clone();
                     let timeout = self.function.spec.config.timeout.secs();
-                    let deadline = Duration::from_secs(u64::from(timeout));
-                    let weak = Arc::downgrade(self);
-                    let rid = request_id.clone();
-                    let timer = tokio::spawn(async move {
-                        tokio::time::sleep(deadline).await;
-                        if let Some(env) = weak.upgrade() {
-                            env.on_timeout(&rid);
-                        }
-                    })
-                    .abort_handle();
+                    let started = Instant::now();
+                    self.function.host.deadlines.arm(
+                        self.id,
+                        Arc::downgrade(self),
+                        request_id.clone(),
+                        started + Duration::from_secs(u64::from(timeout)),
+                    );
                     st.current = Some(InFlight {
                         request_id: request_id.clone(),
                         reply: Some(p.reply),
                         stream: None,
-                        started: Instant::now(),
-                        timer,
+                        started,
                     });
                     drop(st);
                     let mut input = p.input;
@@ -412,7 +407,7 @@ impl Env {
         let mut st = self.lock();
         let c = st.current.take_if(|c| c.request_id == request_id)?;
         let duration = c.started.elapsed();
-        c.timer.abort();
+        self.function.host.deadlines.disarm(self.id);
         st.last_answered = Some(c.request_id.clone());
         let init = st.init_duration.take();
         drop(st);
@@ -448,7 +443,7 @@ impl Env {
     }
 
     fn fail_unanswered(&self, mut c: InFlight) {
-        c.timer.abort();
+        self.function.host.deadlines.disarm(self.id);
         let err = FunctionError::platform(
             "Runtime.NoResponse",
             &format!(
@@ -468,7 +463,7 @@ impl Env {
 
     /// Lambda: at the deadline the invocation fails with `Sandbox.Timedout` and the whole
     /// environment is reset (every process in it killed).
-    fn on_timeout(&self, request_id: &str) {
+    pub(crate) fn on_timeout(&self, request_id: &str) {
         let mut st = self.lock();
         let Some(mut c) = st.current.take_if(|c| c.request_id == request_id) else {
             return;
@@ -606,7 +601,7 @@ impl Env {
             FunctionError::platform(error_type, &message)
         };
         if let Some(mut c) = current {
-            c.timer.abort();
+            self.function.host.deadlines.disarm(self.id);
             let err = exit_error(&c.request_id);
             self.log(String::from_utf8_lossy(&err.body).into_owned());
             let error_type = err.error_type.clone();

@@ -51,6 +51,7 @@ pub(crate) struct HostShared {
     pub(crate) logs_dir: PathBuf,
     pub(crate) logs: LogSink,
     pub(crate) memory: Arc<MemoryWatcher>,
+    pub(crate) deadlines: Arc<crate::deadlines::Deadlines>,
     env_ids: AtomicU64,
 }
 
@@ -94,6 +95,7 @@ impl FunctionHost {
                 logs_dir,
                 logs,
                 memory,
+                deadlines: crate::deadlines::Deadlines::start(),
                 env_ids: AtomicU64::new(1),
             }),
             registry: Arc::default(),

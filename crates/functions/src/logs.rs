@@ -10,38 +10,46 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
-
 /// A line for a function's log.
 #[derive(Debug)]
 struct LogLine {
+    at: chrono::DateTime<chrono::Utc>,
     function: String,
     stream: String,
     message: String,
 }
 
-/// Sends lines to the writer task. Cheap to clone.
+/// Collects lines for the writer task. Cheap to clone.
+///
+/// Adding a line only takes a short lock: the writer drains the buffer on its own tick, so
+/// logging never wakes another thread on the request path.
 #[derive(Debug, Clone)]
 pub struct LogSink {
-    tx: mpsc::UnboundedSender<LogLine>,
+    pending: std::sync::Arc<std::sync::Mutex<Vec<LogLine>>>,
 }
 
 impl LogSink {
     /// Starts the writer task for `dir`.
     pub fn start(dir: PathBuf) -> std::io::Result<Self> {
         std::fs::create_dir_all(&dir)?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(write_loop(dir, rx));
-        Ok(Self { tx })
+        let sink = Self {
+            pending: Default::default(),
+        };
+        tokio::spawn(write_loop(dir, std::sync::Arc::downgrade(&sink.pending)));
+        Ok(sink)
     }
 
     /// Appends `message` to `function`'s log under `stream`.
     pub fn line(&self, function: &str, stream: &str, message: impl Into<String>) {
-        let _ = self.tx.send(LogLine {
+        let line = LogLine {
+            at: chrono::Utc::now(),
             function: function.to_string(),
             stream: stream.to_string(),
             message: message.into(),
-        });
+        };
+        if let Ok(mut p) = self.pending.lock() {
+            p.push(line);
+        }
     }
 }
 
@@ -53,33 +61,34 @@ pub fn log_path(dir: &Path, function: &str) -> PathBuf {
 /// Rotate a function's log once it passes this size (the previous file is kept as `.1`).
 const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
 
-async fn write_loop(dir: PathBuf, mut rx: mpsc::UnboundedReceiver<LogLine>) {
-    let mut files: HashMap<String, std::io::BufWriter<std::fs::File>> = HashMap::new();
-    // Flushed on a short tick, not per line: a write per invocation would compete with the
-    // request path for the CPU.
-    let mut tick = tokio::time::interval(FLUSH_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut dirty = false;
-    loop {
-        tokio::select! {
-            line = rx.recv() => match line {
-                Some(line) => {
-                    write_line(&dir, &mut files, line);
-                    dirty = true;
-                }
-                None => break,
-            },
-            _ = tick.tick(), if dirty => {
-                dirty = false;
-                flush_and_rotate(&dir, &mut files);
-            }
-        }
-    }
-    flush_and_rotate(&dir, &mut files);
-}
-
 /// How long a line may wait in memory before it reaches the file.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+type Pending = std::sync::Weak<std::sync::Mutex<Vec<LogLine>>>;
+
+async fn write_loop(dir: PathBuf, pending: Pending) {
+    let mut files: HashMap<String, std::io::BufWriter<std::fs::File>> = HashMap::new();
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut batch = Vec::new();
+    loop {
+        tick.tick().await;
+        let Some(pending) = pending.upgrade() else {
+            return;
+        };
+        if let Ok(mut p) = pending.lock() {
+            std::mem::swap(&mut *p, &mut batch);
+        }
+        drop(pending);
+        if batch.is_empty() {
+            continue;
+        }
+        for line in batch.drain(..) {
+            write_line(&dir, &mut files, line);
+        }
+        flush_and_rotate(&dir, &mut files);
+    }
+}
 
 fn flush_and_rotate(dir: &Path, files: &mut HashMap<String, std::io::BufWriter<std::fs::File>>) {
     for f in files.values_mut() {
@@ -124,7 +133,7 @@ fn write_line(
             }
         }
     };
-    let ts = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6f%:z");
+    let ts = line.at.format("%Y-%m-%dT%H:%M:%S%.6f%:z");
     let _ = writeln!(file, "{ts} {} {}", line.stream, line.message);
 }
 

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
 use serde_json::{json, Value};
-use stratus_functions::{FunctionHost, InvokeError, InvokeInput, InvokeOutput, StreamEvent};
+use stratus_functions::{FunctionHost, InvokeError, InvokeInput};
 
 use crate::store::{FunctionRecord, Store};
 
@@ -235,23 +235,9 @@ async fn invoke(
         Ok(o) => o,
         Err(e) => return invoke_error(e),
     };
-    let (body, error) = match output {
-        InvokeOutput::Buffered { body, .. } => (body, false),
-        InvokeOutput::Error(e) => (e.body, true),
-        InvokeOutput::Stream(mut s) => {
-            let mut buf = Vec::new();
-            let mut failed = None;
-            while let Some(ev) = s.body.recv().await {
-                match ev {
-                    StreamEvent::Data(d) => buf.extend_from_slice(&d),
-                    StreamEvent::Error(e) => failed = Some(e),
-                }
-            }
-            match failed {
-                Some(e) => (e.body, true),
-                None => (Bytes::from(buf), false),
-            }
-        }
+    let (body, error) = match output.into_payload().await {
+        Ok(body) => (body, false),
+        Err(e) => (e.body, true),
     };
     let mut r = Response::new(Body::from(body));
     let h = r.headers_mut();

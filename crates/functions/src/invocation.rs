@@ -120,6 +120,27 @@ pub enum InvokeOutput {
     Error(FunctionError),
 }
 
+impl InvokeOutput {
+    /// The whole payload, as the Lambda `Invoke` API returns it: a stream read to its end.
+    /// `Err` carries the failure's error document.
+    pub async fn into_payload(self) -> Result<Bytes, FunctionError> {
+        match self {
+            InvokeOutput::Buffered { body, .. } => Ok(body),
+            InvokeOutput::Error(e) => Err(e),
+            InvokeOutput::Stream(mut s) => {
+                let mut buf = bytes::BytesMut::new();
+                while let Some(ev) = s.body.recv().await {
+                    match ev {
+                        StreamEvent::Data(d) => buf.extend_from_slice(&d),
+                        StreamEvent::Error(e) => return Err(e),
+                    }
+                }
+                Ok(buf.freeze())
+            }
+        }
+    }
+}
+
 /// Why an invocation never reached a function.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvokeError {

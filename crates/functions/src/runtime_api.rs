@@ -79,6 +79,15 @@ fn api_error(status: StatusCode, error_type: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// Lambda: the runtime posted more than a buffered response may hold.
+fn payload_too_large() -> Response {
+    api_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        &format!("Exceeded maximum allowed payload size ({MAX_BUFFERED_RESPONSE} bytes)."),
+    )
+}
+
 fn accepted() -> Response {
     (
         StatusCode::ACCEPTED,
@@ -228,11 +237,7 @@ async fn response(
             // Lambda: the runtime gets 413, the caller `Function.ResponseSizeTooLarge`.
             let err = FunctionError::response_too_large(MAX_BUFFERED_RESPONSE);
             finish_error(&env, &id, reply, err);
-            api_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLarge",
-                &format!("Exceeded maximum allowed payload size ({MAX_BUFFERED_RESPONSE} bytes)."),
-            )
+            payload_too_large()
         }
         Err(Collect::Truncated) => {
             let err = FunctionError::platform(
@@ -339,11 +344,7 @@ async fn error(
         Err(_) => {
             let err = FunctionError::response_too_large(MAX_BUFFERED_RESPONSE);
             finish_error(&env, &id, reply, err);
-            return api_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLarge",
-                &format!("Exceeded maximum allowed payload size ({MAX_BUFFERED_RESPONSE} bytes)."),
-            );
+            return payload_too_large();
         }
     };
     let err = Env::error_from_post(

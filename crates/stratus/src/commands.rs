@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use stratus_control::code::{CodeSource, CodeStore};
 use stratus_control::sync::spec_of;
-use stratus_functions::{FunctionHost, HostSettings, InvokeInput, InvokeOutput, StreamEvent};
+use stratus_functions::{FunctionHost, HostSettings, InvokeInput};
 use stratus_model::{
     AuthType, Cors, Environment, FunctionConfig, FunctionUrlConfig, Handler, InvokeMode,
     MemorySize, ReservedConcurrency, Runtime, Timeout,
@@ -235,23 +235,9 @@ async fn invoke_in_process(
         .invoke(name, InvokeInput::new(payload.to_string()))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let result = match out {
-        InvokeOutput::Buffered { body, .. } => (body.to_vec(), false),
-        InvokeOutput::Error(e) => (e.body.to_vec(), true),
-        InvokeOutput::Stream(mut s) => {
-            let mut buf = Vec::new();
-            let mut failed = None;
-            while let Some(ev) = s.body.recv().await {
-                match ev {
-                    StreamEvent::Data(d) => buf.extend_from_slice(&d),
-                    StreamEvent::Error(e) => failed = Some(e.body.to_vec()),
-                }
-            }
-            match failed {
-                Some(e) => (e, true),
-                None => (buf, false),
-            }
-        }
+    let result = match out.into_payload().await {
+        Ok(body) => (body.to_vec(), false),
+        Err(e) => (e.body.to_vec(), true),
     };
     host.shutdown();
     // Let the log writer flush this invocation's lines.

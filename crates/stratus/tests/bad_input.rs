@@ -88,7 +88,7 @@ async fn runtime_api_rejects_wrong_ids_and_repeated_answers() {
         )
         .await;
     let client = server.client(&url);
-    let v: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let v: Value = common::json(&client, &url).await;
     let api = v["runtimeApi"].as_str().unwrap().to_string();
     let answered = v["requestId"].as_str().unwrap().to_string();
     let http = reqwest::Client::new();
@@ -167,7 +167,7 @@ async fn runtime_api_rejects_wrong_ids_and_repeated_answers() {
         .await
         .unwrap();
     // None of that disturbed the environment: same process, still serving.
-    let again: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let again: Value = common::json(&client, &url).await;
     assert_eq!(again["pid"], v["pid"]);
 }
 

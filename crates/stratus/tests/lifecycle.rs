@@ -63,8 +63,8 @@ async fn cold_start_then_warm_reuse_of_the_same_process() {
         )
         .await;
     let client = server.client(&url);
-    let first: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
-    let second: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let first: Value = common::json(&client, &url).await;
+    let second: Value = common::json(&client, &url).await;
     assert_eq!(
         first["pid"], second["pid"],
         "the warm environment is reused"
@@ -213,14 +213,8 @@ async fn a_timeout_kills_the_whole_environment_and_the_next_call_gets_a_fresh_on
         )
         .await;
     let client = server.client(&url);
-    let pid_before: i32 = client
-        .get(format!("{url}pid"))
-        .send()
+    let pid_before: i32 = common::text(&client, &format!("{url}pid"))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
         .parse()
         .unwrap();
     let started = Instant::now();
@@ -247,14 +241,8 @@ async fn a_timeout_kills_the_whole_environment_and_the_next_call_gets_a_fresh_on
         !alive(pid_before),
         "runtime {pid_before} survived its timeout"
     );
-    let pid_after: i32 = client
-        .get(format!("{url}pid"))
-        .send()
+    let pid_after: i32 = common::text(&client, &format!("{url}pid"))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
         .parse()
         .unwrap();
     assert_ne!(pid_before, pid_after, "a fresh environment after the reset");
@@ -278,14 +266,8 @@ async fn grandchildren_die_with_their_environment() {
         )
         .await;
     let client = server.client(&url);
-    let child: i32 = client
-        .get(format!("{url}childpid"))
-        .send()
+    let child: i32 = common::text(&client, &format!("{url}childpid"))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
         .parse()
         .unwrap();
     assert!(alive(child));
@@ -310,14 +292,7 @@ async fn a_crash_mid_invoke_is_a_502_then_a_fresh_environment_serves() {
         )
         .await;
     let client = server.client(&url);
-    let before: String = client
-        .get(format!("{url}pid"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let before: String = common::text(&client, &format!("{url}pid")).await;
     let r = client.get(format!("{url}crash")).send().await.unwrap();
     assert_eq!(r.status(), 502);
     let log = server
@@ -327,26 +302,11 @@ async fn a_crash_mid_invoke_is_a_502_then_a_fresh_environment_serves() {
         log.contains("Runtime exited with error: exit status 3"),
         "{log}"
     );
-    let after: String = client
-        .get(format!("{url}pid"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let after: String = common::text(&client, &format!("{url}pid")).await;
     assert_ne!(before, after);
 
     // Through the Lambda API the same failure is a 200 with X-Amz-Function-Error.
-    let r = reqwest::Client::new()
-        .post(format!(
-            "http://{}/2015-03-31/functions/crashy/invocations",
-            server.api_addr
-        ))
-        .body(r#"{"rawPath":"/kill"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = server.invoke("crashy", r#"{"rawPath":"/kill"}"#).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-amz-function-error"], "Unhandled");
     let v: Value = r.json().await.unwrap();
@@ -384,15 +344,7 @@ async fn an_init_error_fails_the_waiting_invocation_at_once() {
         started.elapsed() < Duration::from_secs(5),
         "not held until the timeout"
     );
-    let r = reqwest::Client::new()
-        .post(format!(
-            "http://{}/2015-03-31/functions/broken/invocations",
-            server.api_addr
-        ))
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let r = server.invoke("broken", "{}").await;
     assert_eq!(r.headers()["x-amz-function-error"], "Unhandled");
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["errorType"], "Error");
@@ -419,15 +371,7 @@ async fn function_errors_are_502_on_urls_and_reported_on_invoke() {
         .await
         .unwrap();
     assert_eq!(r.status(), 502);
-    let r = reqwest::Client::new()
-        .post(format!(
-            "http://{}/2015-03-31/functions/thrower/invocations",
-            server.api_addr
-        ))
-        .body(r#"{"rawPath":"/throw"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = server.invoke("thrower", r#"{"rawPath":"/throw"}"#).await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["errorType"], "Error");
@@ -493,15 +437,7 @@ async fn oversized_responses_and_requests_get_lambdas_errors() {
     let client = server.client(&url);
     let r = client.get(format!("{url}big")).send().await.unwrap();
     assert_eq!(r.status(), 502);
-    let r = reqwest::Client::new()
-        .post(format!(
-            "http://{}/2015-03-31/functions/big/invocations",
-            server.api_addr
-        ))
-        .body(r#"{"rawPath":"/big"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = server.invoke("big", r#"{"rawPath":"/big"}"#).await;
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["errorType"], "Function.ResponseSizeTooLarge");
     assert_eq!(
@@ -573,14 +509,8 @@ async fn idle_environments_are_reclaimed() {
         )
         .await;
     let client = server.client(&url);
-    let pid: i32 = client
-        .get(format!("{url}pid"))
-        .send()
+    let pid: i32 = common::text(&client, &format!("{url}pid"))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
         .parse()
         .unwrap();
     assert!(alive(pid));
@@ -589,14 +519,8 @@ async fn idle_environments_are_reclaimed() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!alive(pid), "the idle environment was reclaimed");
-    let again: i32 = client
-        .get(format!("{url}pid"))
-        .send()
+    let again: i32 = common::text(&client, &format!("{url}pid"))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
         .parse()
         .unwrap();
     assert_ne!(pid, again);

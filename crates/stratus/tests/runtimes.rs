@@ -51,20 +51,12 @@ async fn python_function_runs_with_its_context() {
     assert_eq!(v["query"]["a"], "1");
     assert_eq!(v["body"], "hi");
     assert!(v["remaining"].as_i64().unwrap() > 0);
-    let again: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let again: Value = common::json(&client, &url).await;
     assert_eq!(v["pid"], again["pid"], "warm reuse");
 
     let r = client.get(format!("{url}raise")).send().await.unwrap();
     assert_eq!(r.status(), 502);
-    let r = reqwest::Client::new()
-        .post(format!(
-            "http://{}/2015-03-31/functions/py/invocations",
-            server.api_addr
-        ))
-        .body(r#"{"rawPath":"/raise"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = server.invoke("py", r#"{"rawPath":"/raise"}"#).await;
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["errorType"], "ValueError");
     assert_eq!(v["errorMessage"], "python says no");
@@ -136,7 +128,7 @@ async fn a_lambda_http_rust_function_runs_unmodified_on_provided() {
     assert_eq!(v["message"], "Hello, stratus!");
     assert_eq!(v["method"], "GET");
     assert_eq!(v["path"], "/greet");
-    let again: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let again: Value = common::json(&client, &url).await;
     assert_eq!(v["pid"], again["pid"]);
 }
 
@@ -187,14 +179,7 @@ async fn a_custom_runtime_and_its_extension_speak_the_raw_apis() {
     );
 
     // The extension registered during init and saw the INVOKE event (never the payload).
-    let events: Value = client
-        .get(format!("{url}events"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events: Value = common::json(&client, &format!("{url}events")).await;
     let events = events.as_array().unwrap();
     assert_eq!(events[0]["status"], 200);
     assert_eq!(events[0]["registered"]["functionName"], "custom");

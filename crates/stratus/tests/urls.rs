@@ -100,7 +100,7 @@ async fn urls_invocation_request_becomes_payload_format_2_0() {
     assert_eq!(v["event"]["isBase64Encoded"], true);
     assert_eq!(v["event"]["body"], "YT0xJmI9Mg==");
     // No body, no query, no cookies: the fields are absent, not null.
-    let v: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let v: Value = common::json(&client, &url).await;
     for absent in ["body", "cookies", "queryStringParameters"] {
         assert!(
             v["event"].get(absent).is_none(),

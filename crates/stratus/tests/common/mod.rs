@@ -25,14 +25,18 @@ pub struct Server {
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
-/// Runs a CLI command against `state`; returns stdout, panicking with its output on failure.
-pub fn cli(state: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
+fn run_cli(state: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
         .arg("--state-dir")
         .arg(state)
         .args(args)
         .output()
-        .expect("run stratus");
+        .expect("run stratus")
+}
+
+/// Runs a CLI command against `state`; returns stdout, panicking with its output on failure.
+pub fn cli(state: &Path, args: &[&str]) -> String {
+    let out = run_cli(state, args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -44,12 +48,7 @@ pub fn cli(state: &Path, args: &[&str]) -> String {
 
 /// Runs a CLI command expected to fail; returns stderr.
 pub fn cli_err(state: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .arg("--state-dir")
-        .arg(state)
-        .args(args)
-        .output()
-        .expect("run stratus");
+    let out = run_cli(state, args);
     assert!(!out.status.success(), "stratus {args:?} should fail");
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -144,6 +143,19 @@ impl Server {
         self.cli(&args).trim().to_string()
     }
 
+    /// Calls the Lambda API's `Invoke` for `name` with `payload`.
+    pub async fn invoke(&self, name: &str, payload: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(format!(
+                "http://{}/2015-03-31/functions/{name}/invocations",
+                self.api_addr
+            ))
+            .body(payload.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A client that resolves every Function URL host to the server and trusts its CA.
     pub fn client(&self, url: &str) -> reqwest::Client {
         let ca = std::fs::read(self.state().join("tls/ca.pem")).unwrap();
@@ -206,6 +218,16 @@ impl Drop for Server {
             eprintln!("--- stratus stderr ---\n{}", self.stderr());
         }
     }
+}
+
+/// GETs `url` and returns the body as text.
+pub async fn text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// GETs `url` and returns the body as JSON.
+pub async fn json(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
 /// The host of a URL.

@@ -4,6 +4,7 @@
 //! This crate owns shapes and rules only. It must not do I/O: the store, the runtimes and the
 //! edge take these values already validated.
 
+pub mod cloudfront;
 pub mod function;
 pub mod ids;
 pub mod url;

@@ -1,0 +1,6 @@
+//! The CloudFront half of Stratus: distribution router, behavior matching, cache keys, TTLs,
+//! cache storage, origin requests, response headers, compression, invalidations, access logs.
+//! The proxy itself will be pingora's; the rules each phase applies are small, pure functions
+//! here, tested alone.
+//!
+//! This crate must not know how functions run: a Function URL is an origin like any other.

@@ -1,0 +1,1 @@
+//! Distributions (placeholder until written).

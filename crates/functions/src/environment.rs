@@ -258,9 +258,11 @@ impl Env {
             }),
             wake_next: Notify::new(),
             pgid: AtomicU32::new(pid as u32),
-            memory: host
-                .memory
-                .watch(pid, function.spec.config.memory_size.mb()),
+            memory: host.memory.watch(
+                &format!("env-{}-{id}", std::process::id()),
+                pid,
+                function.spec.config.memory_size.mb(),
+            ),
             spawned: Instant::now(),
             scratch,
             extensions: Extensions::default(),
@@ -572,7 +574,7 @@ impl Env {
             st.phase = Phase::Dead;
             (st.current.take(), st.queued.take(), st.killed, was_ready)
         };
-        let oom = self.memory.exceeded.load(Ordering::Relaxed);
+        let oom = self.memory.out_of_memory();
         let reason = match &status {
             Ok(s) if oom => {
                 let _ = s;
@@ -639,6 +641,9 @@ impl Env {
             }
         }
         self.function.host.memory.forget(self.pgid());
+        if let Some(cg) = &self.memory.cgroup {
+            cg.remove();
+        }
         self.extensions.close();
         self.function.forget(&self);
         let _ = tokio::fs::remove_dir_all(&self.scratch).await;

@@ -7,6 +7,7 @@
 //! HTTP, so the official runtime interface clients and existing functions run unmodified.
 //! This crate must not know about caching: the edge talks to Function URLs as to any origin.
 
+mod cgroup;
 mod deadlines;
 mod environment;
 mod extensions;

@@ -5,8 +5,8 @@
 //! a group that goes over its function's memory size, as Lambda does. RSS is the measure, not
 //! address space: V8 reserves far more than it uses, so RLIMIT_AS would kill healthy functions.
 //!
-//! A cgroup v2 `memory.max` would be tighter; it needs a delegated cgroup v2 hierarchy with
-//! the memory controller, which many machines (and containers) do not give.
+//! Where the machine gives Stratus a cgroup v2 memory controller, the kernel enforces the
+//! limit instead (`cgroup.rs`) and this watcher leaves that environment alone.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -20,12 +20,23 @@ pub(crate) struct MemoryStat {
     pub(crate) peak_bytes: AtomicU64,
     /// Set when the watcher killed the group for going over its limit.
     pub(crate) exceeded: AtomicBool,
+    /// The environment's cgroup, when the kernel enforces its limit.
+    pub(crate) cgroup: Option<crate::cgroup::EnvCgroup>,
 }
 
 impl MemoryStat {
+    /// Was the environment killed for going over its memory size?
+    pub(crate) fn out_of_memory(&self) -> bool {
+        self.exceeded.load(Ordering::Relaxed)
+            || self.cgroup.as_ref().is_some_and(|c| c.oom_killed())
+    }
+
     /// The peak in MB, taking the main process's own high-water mark into account (it catches
     /// peaks shorter than one tick).
     pub(crate) fn peak_mb(&self, main_pid: Option<i32>) -> u64 {
+        if let Some(cg) = &self.cgroup {
+            return cg.peak_bytes().div_ceil(1024 * 1024);
+        }
         // One small read of /proc/<pid>/status, not a full parse: this runs per invocation.
         let hwm = main_pid
             .and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
@@ -49,6 +60,7 @@ struct Watched {
 #[derive(Default)]
 pub(crate) struct MemoryWatcher {
     groups: Mutex<HashMap<i32, Watched>>,
+    cgroups: Option<crate::cgroup::CgroupRoot>,
 }
 
 impl std::fmt::Debug for MemoryWatcher {
@@ -60,7 +72,17 @@ impl std::fmt::Debug for MemoryWatcher {
 impl MemoryWatcher {
     /// Starts sampling every `tick`.
     pub(crate) fn start(tick: Duration) -> Arc<Self> {
-        let this = Arc::new(Self::default());
+        let cgroups = crate::cgroup::CgroupRoot::detect();
+        match &cgroups {
+            Some(root) => tracing::info!(?root, "memory limits enforced with cgroup v2 memory.max"),
+            None => tracing::info!(
+                "memory limits enforced by watching RSS (no delegated cgroup v2 memory controller)"
+            ),
+        }
+        let this = Arc::new(Self {
+            groups: Mutex::default(),
+            cgroups,
+        });
         let weak = Arc::downgrade(&this);
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(tick);
@@ -77,8 +99,19 @@ impl MemoryWatcher {
         this
     }
 
-    /// Watches process group `pgid` with a limit of `limit_mb`.
-    pub(crate) fn watch(&self, pgid: i32, limit_mb: u32) -> Arc<MemoryStat> {
+    /// Limits process group `pgid` (its leader just started) to `limit_mb`: with a cgroup
+    /// where the machine allows it, else by watching its RSS.
+    pub(crate) fn watch(&self, name: &str, pgid: i32, limit_mb: u32) -> Arc<MemoryStat> {
+        if let Some(cg) = self
+            .cgroups
+            .as_ref()
+            .and_then(|root| root.attach(name, pgid as u32, limit_mb))
+        {
+            return Arc::new(MemoryStat {
+                cgroup: Some(cg),
+                ..Default::default()
+            });
+        }
         let stat = Arc::new(MemoryStat::default());
         if let Ok(mut g) = self.groups.lock() {
             g.insert(

@@ -195,3 +195,76 @@ async fn a_custom_runtime_and_its_extension_speak_the_raw_apis() {
     assert_eq!(r.status(), 502);
     assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn node_resolves_nested_commonjs_callbacks_and_type_module_packages() {
+    let server = Server::start("");
+    server.cli(&[
+        "function",
+        "create",
+        "cb",
+        "--runtime",
+        "nodejs22.x",
+        "--code",
+        &dir("node-nested"),
+        "--handler",
+        "src/handlers/app.handler",
+    ]);
+    let v: Value = server.invoke("cb", "{}").await.json().await.unwrap();
+    assert_eq!(v["style"], "callback");
+    assert_eq!(v["wait"], true);
+    assert_eq!(v["late"], true, "sent after the event loop drained");
+
+    server.cli(&[
+        "function",
+        "create",
+        "nowait",
+        "--runtime",
+        "nodejs20.x",
+        "--code",
+        &dir("node-nested"),
+        "--handler",
+        "src/handlers/app.noWait",
+    ]);
+    let started = std::time::Instant::now();
+    let r = server.invoke("nowait", "{}").await;
+    assert_eq!(r.text().await.unwrap(), "\"sent without waiting\"");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "did not wait for the 2 s timer"
+    );
+
+    server.cli(&[
+        "function",
+        "create",
+        "esm",
+        "--runtime",
+        "nodejs20.x",
+        "--code",
+        &dir("node-esm-pkg"),
+        "--handler",
+        "lib/main.handler",
+    ]);
+    let v: Value = server.invoke("esm", "{}").await.json().await.unwrap();
+    assert_eq!(v["module"], "main.js");
+    assert_eq!(
+        v["arn"],
+        "arn:aws:lambda:us-east-1:000000000000:function:esm"
+    );
+
+    server.cli(&[
+        "function",
+        "create",
+        "missing",
+        "--runtime",
+        "nodejs20.x",
+        "--code",
+        &dir("node-esm-pkg"),
+        "--handler",
+        "lib/nope.handler",
+    ]);
+    let r = server.invoke("missing", "{}").await;
+    assert_eq!(r.headers()["x-amz-function-error"], "Unhandled");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errorType"], "Runtime.ImportModuleError");
+}

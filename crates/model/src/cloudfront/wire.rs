@@ -80,7 +80,13 @@ mod tests {
         let empty: List<String> = serde_json::from_str(r#"{"Quantity":0}"#).unwrap();
         assert!(empty.is_empty());
         assert!(serde_json::from_str::<List<String>>(r#"{"Quantity":3,"Items":["a"]}"#).is_err());
-        assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"Quantity":2,"Items":["a","b"]}"#);
-        assert_eq!(serde_json::to_string(&List::<String>::default()).unwrap(), r#"{"Quantity":0}"#);
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"Quantity":2,"Items":["a","b"]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&List::<String>::default()).unwrap(),
+            r#"{"Quantity":0}"#
+        );
     }
 }

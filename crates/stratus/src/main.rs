@@ -30,7 +30,8 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let state = cli.state_dir;
+    // Runtimes start in their code directory: every path handed to them must be absolute.
+    let state = std::path::absolute(&cli.state_dir)?;
     let config = config::Config::load(cli.config.as_deref(), &state)?;
     match cli.command {
         Command::Up(args) => server::up(&state, config, args).await,

@@ -18,7 +18,8 @@ fn behaviors_dir() -> String {
 
 #[tokio::test]
 async fn default_function_answers_hello_from_lambda_over_https_and_http() {
-    let server = Server::start("");
+    // Exactly as the README runs it: the default (relative) state directory.
+    let server = Server::start_default();
     let list = server.cli(&["function", "list"]);
     let url = list
         .split_whitespace()

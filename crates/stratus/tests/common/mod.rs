@@ -19,6 +19,9 @@ pub fn fixture(name: &str) -> PathBuf {
 
 pub struct Server {
     pub state: tempfile::TempDir,
+    /// The state directory (the temp dir itself, or `.stratus` inside it when the server
+    /// runs with the defaults).
+    state_path: PathBuf,
     child: Option<Child>,
     pub url_addr: SocketAddr,
     pub api_addr: SocketAddr,
@@ -63,9 +66,25 @@ impl Server {
 
     /// Starts `stratus up` in `state`.
     pub fn start_in(state: tempfile::TempDir) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("--state-dir")
-            .arg(state.path())
+        let path = state.path().to_path_buf();
+        Self::spawn(state, path, true)
+    }
+
+    /// Starts `stratus up` as a new user runs it: no `--state-dir` (so `./.stratus`), from a
+    /// fresh working directory.
+    pub fn start_default() -> Server {
+        let cwd = tempfile::tempdir().expect("tempdir");
+        let path = cwd.path().join(".stratus");
+        Self::spawn(cwd, path, false)
+    }
+
+    fn spawn(state: tempfile::TempDir, state_path: PathBuf, explicit: bool) -> Server {
+        let mut cmd = Command::new(BIN);
+        if explicit {
+            cmd.arg("--state-dir").arg(&state_path);
+        }
+        let mut child = cmd
+            .current_dir(state.path())
             .args(["up", "--url-port", "0", "--api-port", "0"])
             .env("STRATUS_LOG", "info,stratus_functions=debug")
             .stdout(Stdio::piped())
@@ -117,6 +136,7 @@ impl Server {
         std::thread::spawn(move || for _ in lines {});
         Server {
             state,
+            state_path,
             child: Some(child),
             url_addr,
             api_addr,
@@ -125,7 +145,7 @@ impl Server {
     }
 
     pub fn state(&self) -> &Path {
-        self.state.path()
+        &self.state_path
     }
 
     pub fn cli(&self, args: &[&str]) -> String {

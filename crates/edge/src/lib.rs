@@ -4,3 +4,7 @@
 //! here, tested alone.
 //!
 //! This crate must not know how functions run: a Function URL is an origin like any other.
+
+pub mod cache_control;
+pub mod pattern;
+pub mod ttl;

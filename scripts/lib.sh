@@ -21,6 +21,20 @@ need_cargo() {
   exit 1
 }
 
+# pingora builds its zlib with cmake.
+need_cmake() {
+  command -v cmake >/dev/null 2>&1 && return 0
+  apt_install cmake || { say "cmake is missing: pingora's build needs it (apt-get install cmake)."; exit 1; }
+}
+
+# Everything a build and the test suite need beside Rust.
+need_all() {
+  need_cargo
+  need_cmake
+  need_node
+  need_python
+}
+
 # Node.js 18 or newer runs the nodejs20.x / nodejs22.x functions.
 need_node() {
   if ! command -v node >/dev/null 2>&1; then

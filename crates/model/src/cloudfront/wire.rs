@@ -42,29 +42,58 @@ impl<T: Serialize> Serialize for List<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Shape<T> {
-            Plain(Vec<T>),
-            Wrapped {
-                #[serde(rename = "Quantity")]
-                quantity: usize,
-                #[serde(rename = "Items", default = "Vec::new")]
-                items: Vec<T>,
-            },
-        }
-        match Shape::<T>::deserialize(d)? {
-            Shape::Plain(v) => Ok(Self(v)),
-            Shape::Wrapped { quantity, items } => {
-                if quantity != items.len() {
-                    return Err(serde::de::Error::custom(format!(
-                        "Quantity {quantity} does not match the {} items given",
-                        items.len()
-                    )));
+        // An explicit visitor rather than an untagged enum: an item's own error (a bad enum
+        // value deep inside a behavior) must reach the user, not "did not match any variant".
+        struct ListVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ListVisitor<T> {
+            type Value = List<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list, or {\"Quantity\": n, \"Items\": [...]}")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<List<T>, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
                 }
-                Ok(Self(items))
+                Ok(List(items))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<List<T>, A::Error> {
+                let mut quantity: Option<usize> = None;
+                let mut items: Option<Vec<T>> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "Quantity" => quantity = Some(map.next_value()?),
+                        "Items" => items = Some(map.next_value()?),
+                        // Other members (CloudFront nests a few) are not part of the list.
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let items = items.unwrap_or_default();
+                if let Some(q) = quantity {
+                    if q != items.len() {
+                        return Err(serde::de::Error::custom(format!(
+                            "Quantity {q} does not match the {} items given",
+                            items.len()
+                        )));
+                    }
+                }
+                Ok(List(items))
             }
         }
+
+        d.deserialize_any(ListVisitor(std::marker::PhantomData))
     }
 }
 
@@ -88,5 +117,28 @@ mod tests {
             serde_json::to_string(&List::<String>::default()).unwrap(),
             r#"{"Quantity":0}"#
         );
+    }
+
+    #[test]
+    fn an_items_own_error_reaches_the_user() {
+        #[derive(Debug, serde::Deserialize)]
+        enum Policy {
+            #[serde(rename = "allow-all")]
+            AllowAll,
+        }
+        let e = serde_json::from_str::<List<Policy>>(r#"{"Quantity":1,"Items":["allow-none"]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown variant `allow-none`"), "{e}");
+        let e = serde_json::from_str::<List<Policy>>(r#"["allow-none"]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown variant `allow-none`"), "{e}");
+        assert!(matches!(
+            serde_json::from_str::<List<Policy>>(r#"["allow-all"]"#)
+                .unwrap()
+                .as_slice(),
+            [Policy::AllowAll]
+        ));
     }
 }

@@ -7,4 +7,5 @@
 
 pub mod cache_control;
 pub mod pattern;
+pub mod router;
 pub mod ttl;

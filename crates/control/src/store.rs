@@ -242,6 +242,102 @@ impl Store {
     }
 }
 
+/// A stored distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionRecord {
+    /// `E…`.
+    pub id: String,
+    /// Its own domain.
+    pub domain: String,
+    /// The configuration.
+    pub config: stratus_model::cloudfront::distribution::DistributionConfig,
+    /// Changes on every update.
+    pub etag: String,
+    /// ISO-8601.
+    pub last_modified: String,
+}
+
+impl Store {
+    /// Stores a new distribution (its configuration already validated).
+    pub async fn create_distribution(
+        &self,
+        id: &str,
+        domain: &str,
+        config: &stratus_model::cloudfront::distribution::DistributionConfig,
+    ) -> Result<DistributionRecord, ControlError> {
+        let json = serde_json::to_string(config).map_err(|e| corrupt("distribution", e))?;
+        let t = now();
+        sqlx::query(
+            "INSERT INTO distributions (id, domain, config, etag, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(domain)
+        .bind(&json)
+        .bind(etag())
+        .bind(&t)
+        .bind(&t)
+        .execute(&self.pool)
+        .await?;
+        self.distribution(id)
+            .await?
+            .ok_or_else(|| ControlError::NotFound(id.to_string()))
+    }
+
+    /// A distribution by id.
+    pub async fn distribution(&self, id: &str) -> Result<Option<DistributionRecord>, ControlError> {
+        Ok(self.query_distributions(Some(id)).await?.into_iter().next())
+    }
+
+    /// Every distribution, by id.
+    pub async fn distributions(&self) -> Result<Vec<DistributionRecord>, ControlError> {
+        self.query_distributions(None).await
+    }
+
+    async fn query_distributions(
+        &self,
+        id: Option<&str>,
+    ) -> Result<Vec<DistributionRecord>, ControlError> {
+        let rows = sqlx::query(
+            "SELECT id, domain, config, etag, updated_at FROM distributions
+             WHERE (?1 IS NULL OR id = ?1) ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let config: String = row.try_get("config")?;
+                Ok(DistributionRecord {
+                    id: row.try_get("id")?,
+                    domain: row.try_get("domain")?,
+                    config: serde_json::from_str(&config)
+                        .map_err(|e| corrupt("distribution", e))?,
+                    etag: row.try_get("etag")?,
+                    last_modified: row.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes a distribution. False if there was none.
+    pub async fn delete_distribution(&self, id: &str) -> Result<bool, ControlError> {
+        let done = sqlx::query("DELETE FROM distributions WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+/// CloudFront ETags look like `E2QWRUHEXAMPLE`.
+fn etag() -> String {
+    format!(
+        "E{}",
+        stratus_model::ids::alphanumeric(13).to_ascii_uppercase()
+    )
+}
+
 fn uuid_like() -> String {
     let h = stratus_model::ids::hex32();
     format!(
@@ -294,5 +390,32 @@ mod tests {
         let _ = v0;
         assert!(store.delete_function("f1").await.unwrap());
         assert!(store.functions().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn distributions_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("state.db")).await.unwrap();
+        let config = stratus_model::cloudfront::distribution::DistributionConfig::from_json(
+            r#"{"Enabled": true,
+                "Origins": [{"Id": "o", "DomainName": "example.test",
+                             "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}}],
+                "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                                         "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}"#,
+        )
+        .unwrap();
+        let rec = store
+            .create_distribution("E1ABCDEFGHIJKL", "d1.cloudfront.localhost", &config)
+            .await
+            .unwrap();
+        assert_eq!(rec.config, config);
+        assert!(rec.etag.starts_with('E'));
+        assert_eq!(store.distributions().await.unwrap().len(), 1);
+        assert!(store.delete_distribution("E1ABCDEFGHIJKL").await.unwrap());
+        assert!(store
+            .distribution("E1ABCDEFGHIJKL")
+            .await
+            .unwrap()
+            .is_none());
     }
 }

@@ -31,6 +31,9 @@ pub(crate) enum Command {
     /// Manage functions.
     #[command(subcommand)]
     Function(FunctionCommand),
+    /// Manage CloudFront distributions.
+    #[command(subcommand)]
+    Distribution(DistributionCommand),
     /// Print a function's log (START/END/REPORT and everything it wrote).
     Logs {
         /// Function name.
@@ -44,6 +47,54 @@ pub(crate) enum Command {
     Ca,
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum DistributionCommand {
+    /// Create a distribution and print its URL.
+    Create(DistributionArgs),
+    /// List distributions.
+    List,
+    /// Delete a distribution.
+    Delete {
+        /// Distribution id (E…).
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DistributionArgs {
+    /// A DistributionConfig as JSON (what `aws cloudfront get-distribution-config` prints, or
+    /// CloudFormation's shape); the other options are then ignored.
+    #[arg(long, conflicts_with = "origin")]
+    pub(crate) config: Option<PathBuf>,
+    /// The origin: a domain name or a URL (`https://<id>.lambda-url.<region>.on.aws/` is fine).
+    #[arg(long, required_unless_present = "config")]
+    pub(crate) origin: Option<String>,
+    /// How the edge reaches the origin: https-only, http-only or match-viewer.
+    #[arg(long, default_value = "https-only")]
+    pub(crate) origin_protocol_policy: String,
+    /// Viewer protocol policy: allow-all, redirect-to-https or https-only.
+    #[arg(long, default_value = "redirect-to-https")]
+    pub(crate) viewer_protocol_policy: String,
+    /// Cache policy: a managed policy's name (CachingOptimized, Managed-CachingDisabled…) or id.
+    #[arg(long, default_value = "CachingOptimized")]
+    pub(crate) cache_policy: String,
+    /// Origin request policy: a managed policy's name or id.
+    #[arg(long)]
+    pub(crate) origin_request_policy: Option<String>,
+    /// Response headers policy: a managed policy's name or id.
+    #[arg(long)]
+    pub(crate) response_headers_policy: Option<String>,
+    /// A custom header sent to the origin, NAME=VALUE (repeatable).
+    #[arg(long = "origin-header", value_name = "NAME=VALUE")]
+    pub(crate) origin_headers: Vec<String>,
+    /// An alternate domain name (repeatable).
+    #[arg(long = "alias")]
+    pub(crate) aliases: Vec<String>,
+    /// Compress objects automatically.
+    #[arg(long)]
+    pub(crate) compress: bool,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct UpArgs {
     /// Address to listen on.
@@ -55,6 +106,12 @@ pub(crate) struct UpArgs {
     /// Port of the Lambda API (`aws lambda … --endpoint-url`); 0 picks a free one.
     #[arg(long)]
     pub(crate) api_port: Option<u16>,
+    /// Port of the edge's HTTP listener; 0 picks a free one.
+    #[arg(long)]
+    pub(crate) edge_http_port: Option<u16>,
+    /// Port of the edge's HTTPS listener; 0 picks a free one.
+    #[arg(long)]
+    pub(crate) edge_https_port: Option<u16>,
 }
 
 #[derive(Debug, Subcommand)]

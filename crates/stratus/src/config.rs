@@ -26,6 +26,12 @@ pub(crate) struct Config {
     pub(crate) url_port: u16,
     /// Lambda API. Default: 9001.
     pub(crate) api_port: u16,
+    /// Edge, HTTP. Default: 8080.
+    pub(crate) edge_http_port: u16,
+    /// Edge, HTTPS. Default: 8443.
+    pub(crate) edge_https_port: u16,
+    /// The edge's `X-Amz-Cf-Pop`. Default: `LOC50-C1`.
+    pub(crate) pop: String,
     /// Domain of Function URL hosts (`<id>.lambda-url.<region>.<domain>`). Default: `localhost`.
     pub(crate) domain: String,
     /// Seconds an idle execution environment is kept warm. Default: 600.
@@ -42,6 +48,9 @@ impl Default for Config {
             listen: "127.0.0.1".into(),
             url_port: 9000,
             api_port: 9001,
+            edge_http_port: 8080,
+            edge_https_port: 8443,
+            pop: "LOC50-C1".into(),
             domain: "localhost".into(),
             idle_timeout_secs: 600,
             credentials: vec![],

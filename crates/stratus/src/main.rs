@@ -4,11 +4,12 @@
 mod cli;
 mod commands;
 mod config;
+mod distribution;
 mod server;
 
 use clap::Parser;
 
-use cli::{Cli, Command, FunctionCommand};
+use cli::{Cli, Command, DistributionCommand, FunctionCommand};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -44,6 +45,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             FunctionCommand::Invoke { name, payload } => {
                 commands::invoke(&state, &config, &name, &payload).await
             }
+        },
+        Command::Distribution(d) => match d {
+            DistributionCommand::Create(a) => distribution::create(&state, &config, a).await,
+            DistributionCommand::List => distribution::list(&state, &config).await,
+            DistributionCommand::Delete { id } => distribution::delete(&state, &id).await,
         },
         Command::Logs { name, follow } => commands::logs(&state, &name, follow).await,
         Command::Ca => commands::ca(&state),

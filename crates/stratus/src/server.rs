@@ -27,6 +27,10 @@ pub(crate) struct ServerInfo {
     pub(crate) pid: u32,
     pub(crate) url_addr: SocketAddr,
     pub(crate) api_addr: SocketAddr,
+    #[serde(default)]
+    pub(crate) edge_http_addr: Option<SocketAddr>,
+    #[serde(default)]
+    pub(crate) edge_https_addr: Option<SocketAddr>,
 }
 
 impl ServerInfo {
@@ -177,6 +181,8 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
         pid: std::process::id(),
         url_addr,
         api_addr,
+        edge_http_addr: None,
+        edge_https_addr: None,
     };
     std::fs::write(ServerInfo::path(state), serde_json::to_string(&info)?)?;
 

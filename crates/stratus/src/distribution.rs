@@ -1,0 +1,141 @@
+//! `stratus distribution …`: CloudFront distributions in the store.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+use stratus_model::cloudfront::distribution::{
+    new_distribution_domain, new_distribution_id, origin_domain_normalised, DistributionConfig,
+};
+use stratus_model::cloudfront::policies;
+
+use crate::cli::DistributionArgs;
+use crate::config::Config;
+use crate::server::{open_state, reload, ServerInfo};
+
+/// Distribution domains end with this.
+pub(crate) const DOMAIN_SUFFIX: &str = "cloudfront.localhost";
+
+fn policy_id(kind: &str, name_or_id: &str) -> anyhow::Result<String> {
+    let id = match kind {
+        "cache" => policies::cache_policy(name_or_id).map(|p| p.id),
+        "origin request" => policies::origin_request_policy(name_or_id).map(|p| p.id),
+        _ => policies::response_headers_policy(name_or_id).map(|p| p.id),
+    };
+    id.map(String::from)
+        .with_context(|| format!("no managed {kind} policy is called {name_or_id}"))
+}
+
+/// The configuration `create` stores: from a file, or built from the options.
+pub(crate) fn config_from_args(args: &DistributionArgs) -> anyhow::Result<DistributionConfig> {
+    if let Some(path) = &args.config {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        // `aws cloudfront get-distribution-config` wraps it: {"ETag": …, "DistributionConfig": {…}}.
+        let value: Value = serde_json::from_str(&text).context("the file is not JSON")?;
+        let value = value.get("DistributionConfig").cloned().unwrap_or(value);
+        return Ok(DistributionConfig::from_value(value)?);
+    }
+    let Some(origin) = &args.origin else {
+        bail!("--origin or --config is required");
+    };
+    let domain = origin_domain_normalised(origin);
+    let mut headers = Vec::new();
+    for h in &args.origin_headers {
+        let Some((name, value)) = h.split_once('=') else {
+            bail!("--origin-header {h}: expected NAME=VALUE");
+        };
+        headers.push(json!({"HeaderName": name, "HeaderValue": value}));
+    }
+    let mut behavior = json!({
+        "TargetOriginId": "origin",
+        "ViewerProtocolPolicy": args.viewer_protocol_policy,
+        "CachePolicyId": policy_id("cache", &args.cache_policy)?,
+        "Compress": args.compress,
+    });
+    if let Some(p) = &args.origin_request_policy {
+        behavior["OriginRequestPolicyId"] = json!(policy_id("origin request", p)?);
+    }
+    if let Some(p) = &args.response_headers_policy {
+        behavior["ResponseHeadersPolicyId"] = json!(policy_id("response headers", p)?);
+    }
+    let value = json!({
+        "Enabled": true,
+        "Aliases": args.aliases,
+        "Origins": [{
+            "Id": "origin",
+            "DomainName": domain,
+            "OriginCustomHeaders": headers,
+            "CustomOriginConfig": {"OriginProtocolPolicy": args.origin_protocol_policy},
+        }],
+        "DefaultCacheBehavior": behavior,
+    });
+    Ok(DistributionConfig::from_value(value)?)
+}
+
+/// `https://<domain>[:port]/`.
+pub(crate) fn distribution_url(domain: &str, https_port: u16) -> String {
+    if https_port == 443 {
+        format!("https://{domain}/")
+    } else {
+        format!("https://{domain}:{https_port}/")
+    }
+}
+
+fn https_port(state: &Path, config: &Config) -> u16 {
+    ServerInfo::running(state)
+        .and_then(|s| s.edge_https_addr.map(|a| a.port()))
+        .unwrap_or(config.edge_https_port)
+}
+
+/// `stratus distribution create`.
+pub(crate) async fn create(
+    state: &Path,
+    config: &Config,
+    args: DistributionArgs,
+) -> anyhow::Result<()> {
+    let dist = config_from_args(&args)?;
+    dist.validate()?;
+    let (store, _) = open_state(state).await?;
+    let id = new_distribution_id();
+    let domain = new_distribution_domain(DOMAIN_SUFFIX);
+    store.create_distribution(&id, &domain, &dist).await?;
+    reload(state).await;
+    println!(
+        "{id} {}",
+        distribution_url(&domain, https_port(state, config))
+    );
+    Ok(())
+}
+
+/// `stratus distribution list`.
+pub(crate) async fn list(state: &Path, config: &Config) -> anyhow::Result<()> {
+    let (store, _) = open_state(state).await?;
+    let port = https_port(state, config);
+    for d in store.distributions().await? {
+        let origins: Vec<&str> = d
+            .config
+            .origins
+            .iter()
+            .map(|o| o.domain_name.as_str())
+            .collect();
+        println!(
+            "{} {} {}",
+            d.id,
+            distribution_url(&d.domain, port),
+            origins.join(",")
+        );
+    }
+    Ok(())
+}
+
+/// `stratus distribution delete`.
+pub(crate) async fn delete(state: &Path, id: &str) -> anyhow::Result<()> {
+    let (store, _) = open_state(state).await?;
+    if !store.delete_distribution(id).await? {
+        bail!("NoSuchDistribution: The specified distribution does not exist: {id}");
+    }
+    reload(state).await;
+    println!("Deleted distribution {id}");
+    Ok(())
+}

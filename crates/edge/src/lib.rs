@@ -6,6 +6,9 @@
 //! This crate must not know how functions run: a Function URL is an origin like any other.
 
 pub mod cache_control;
+pub mod cache_key;
+pub mod origin_request;
 pub mod pattern;
 pub mod router;
+pub mod storage;
 pub mod ttl;

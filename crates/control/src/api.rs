@@ -25,6 +25,8 @@ pub struct Api {
     pub code: crate::code::CodeStore,
     /// The running functions.
     pub host: FunctionHost,
+    /// The edge's routing table.
+    pub edge: crate::sync::EdgeTable,
 }
 
 /// The API's routes.
@@ -49,7 +51,7 @@ pub fn router(api: Api) -> Router {
 /// `POST /_stratus/reload` (Stratus's own): applies the store now. CLI commands call it after
 /// a change so it is served by the time they return.
 async fn reload(State(api): State<Api>) -> Response {
-    match crate::sync::apply(&api.store, &api.code, &api.host).await {
+    match crate::sync::apply_all(&api.store, &api.code, &api.host, &api.edge).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => service_error(e),
     }

@@ -96,6 +96,15 @@ impl LocalCa {
         &self.cert_pem
     }
 
+    /// The CA certificate, DER (to trust it as a root, e.g. for upstream TLS).
+    pub fn cert_der(&self) -> Vec<u8> {
+        rustls_pemfile::certs(&mut self.cert_pem.as_bytes())
+            .flatten()
+            .next()
+            .map(|c| c.to_vec())
+            .unwrap_or_default()
+    }
+
     /// Issues a server certificate for `names` (DNS names or IP addresses).
     pub fn issue(
         &self,
@@ -191,5 +200,6 @@ mod tests {
             ])
             .unwrap();
         assert_eq!(config.alpn_protocols[0], b"h2");
+        assert!(!again.cert_der().is_empty());
     }
 }

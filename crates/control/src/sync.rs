@@ -7,6 +7,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+use stratus_edge::router::{CustomPolicies, Deployed, EdgeConfig};
 use stratus_functions::{FunctionHost, FunctionSpec};
 
 use crate::code::CodeStore;
@@ -20,6 +22,27 @@ pub fn spec_of(code: &CodeStore, record: &FunctionRecord) -> FunctionSpec {
         code_dir: code.dir_for(&record.code_sha256),
         url: record.url.clone(),
     }
+}
+
+/// The edge's routing table, swapped whole on every deploy.
+pub type EdgeTable = Arc<ArcSwap<EdgeConfig>>;
+
+/// Compiles every stored distribution and swaps the edge's table. A configuration that does
+/// not compile leaves the previous table serving.
+pub async fn apply_edge(store: &Store, edge: &EdgeTable) -> Result<(), ControlError> {
+    let deployed: Vec<Deployed> = store
+        .distributions()
+        .await?
+        .into_iter()
+        .map(|d| Deployed {
+            id: d.id,
+            domain: d.domain,
+            config: d.config,
+        })
+        .collect();
+    let compiled = EdgeConfig::compile(&deployed, &CustomPolicies::default())?;
+    edge.store(Arc::new(compiled));
+    Ok(())
 }
 
 /// Deploys every stored function into `host` and removes the ones no longer stored.
@@ -44,8 +67,25 @@ pub async fn apply(
     Ok(())
 }
 
+/// Applies functions and distributions.
+pub async fn apply_all(
+    store: &Store,
+    code: &CodeStore,
+    host: &FunctionHost,
+    edge: &EdgeTable,
+) -> Result<(), ControlError> {
+    apply(store, code, host).await?;
+    apply_edge(store, edge).await
+}
+
 /// Re-applies the store whenever its `data_version` moves (checked every `every`).
-pub fn watch(store: Arc<Store>, code: CodeStore, host: FunctionHost, every: Duration) {
+pub fn watch(
+    store: Arc<Store>,
+    code: CodeStore,
+    host: FunctionHost,
+    edge: EdgeTable,
+    every: Duration,
+) {
     tokio::spawn(async move {
         let mut last = store.data_version().await.ok();
         let mut tick = tokio::time::interval(every);
@@ -56,7 +96,7 @@ pub fn watch(store: Arc<Store>, code: CodeStore, host: FunctionHost, every: Dura
             };
             if Some(v) != last {
                 last = Some(v);
-                if let Err(e) = apply(&store, &code, &host).await {
+                if let Err(e) = apply_all(&store, &code, &host, &edge).await {
                     tracing::warn!("could not apply stored state: {e}");
                 }
             }

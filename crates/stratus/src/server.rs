@@ -79,7 +79,7 @@ pub(crate) async fn open_state(state: &Path) -> anyhow::Result<(Arc<Store>, Code
     Ok((Arc::new(store), CodeStore::new(state.join("code"))))
 }
 
-async fn seed_default(store: &Store, code: &CodeStore) -> anyhow::Result<()> {
+async fn seed_default(store: &Store, code: &CodeStore, settings: &Config) -> anyhow::Result<()> {
     if !store.functions().await?.is_empty() {
         return Ok(());
     }
@@ -95,6 +95,33 @@ async fn seed_default(store: &Store, code: &CodeStore) -> anyhow::Result<()> {
         cors: None,
     };
     store.put_url(DEFAULT_FUNCTION, &url).await?;
+    // The seed's distribution: the Function URL as an https-only origin, redirect-to-https,
+    // Managed-CachingOptimized: the reference architecture, as the blog deploys it.
+    let dist = stratus_model::cloudfront::distribution::DistributionConfig::from_value(
+        serde_json::json!({
+            "Enabled": true,
+            "Comment": "Stratus default: CloudFront in front of the default function's URL",
+            "Origins": [{
+                "Id": "function-url",
+                "DomainName": url.host(&settings.region, &settings.domain),
+                "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"},
+            }],
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "function-url",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+        }),
+    )?;
+    store
+        .create_distribution(
+            &stratus_model::cloudfront::distribution::new_distribution_id(),
+            &stratus_model::cloudfront::distribution::new_distribution_domain(
+                crate::distribution::DOMAIN_SUFFIX,
+            ),
+            &dist,
+        )
+        .await?;
     Ok(())
 }
 
@@ -109,6 +136,12 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
     if let Some(p) = args.api_port {
         config.api_port = p;
     }
+    if let Some(p) = args.edge_http_port {
+        config.edge_http_port = p;
+    }
+    if let Some(p) = args.edge_https_port {
+        config.edge_https_port = p;
+    }
     if let Some(other) = ServerInfo::running(state) {
         anyhow::bail!(
             "Stratus is already running for {} (pid {}, Function URLs on {})",
@@ -118,7 +151,7 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
         );
     }
     let (store, code) = open_state(state).await?;
-    seed_default(&store, &code).await?;
+    seed_default(&store, &code, &config).await?;
 
     let mut keys: HashMap<String, String> = config
         .credentials
@@ -140,11 +173,13 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
     settings.partition = config.partition();
     settings.idle_timeout = Duration::from_secs(config.idle_timeout_secs);
     let host = FunctionHost::start(settings).context("starting the function host")?;
-    sync::apply(&store, &code, &host).await?;
+    let edge_table: sync::EdgeTable = Arc::default();
+    sync::apply_all(&store, &code, &host, &edge_table).await?;
     sync::watch(
         store.clone(),
         code.clone(),
         host.clone(),
+        edge_table.clone(),
         Duration::from_millis(250),
     );
     let kept: Vec<String> = store
@@ -161,14 +196,34 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
     let api_listener = tokio::net::TcpListener::bind((config.listen.as_str(), config.api_port))
         .await
         .with_context(|| format!("listening on {}:{}", config.listen, config.api_port))?;
+    let edge_http = tokio::net::TcpListener::bind((config.listen.as_str(), config.edge_http_port))
+        .await
+        .with_context(|| format!("listening on {}:{}", config.listen, config.edge_http_port))?;
+    let edge_https =
+        tokio::net::TcpListener::bind((config.listen.as_str(), config.edge_https_port))
+            .await
+            .with_context(|| {
+                format!("listening on {}:{}", config.listen, config.edge_https_port)
+            })?;
     let url_addr = url_listener.local_addr()?;
     let api_addr = api_listener.local_addr()?;
+    let edge_http_addr = edge_http.local_addr()?;
+    let edge_https_addr = edge_https.local_addr()?;
 
     let front = Arc::new(UrlFront::new(host.clone(), keys, config.domain.clone()));
     tokio::spawn(front.serve(url_listener, Some(tokio_rustls::TlsAcceptor::from(tls))));
+    start_edge(
+        &config,
+        &ca,
+        &host,
+        edge_table.clone(),
+        url_addr,
+        (edge_http, edge_https),
+    )?;
     let router = api::router(api::Api {
         store: store.clone(),
         code: code.clone(),
+        edge: edge_table.clone(),
         host: host.clone(),
     });
     tokio::spawn(async move {
@@ -181,14 +236,15 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
         pid: std::process::id(),
         url_addr,
         api_addr,
-        edge_http_addr: None,
-        edge_https_addr: None,
+        edge_http_addr: Some(edge_http_addr),
+        edge_https_addr: Some(edge_https_addr),
     };
     std::fs::write(ServerInfo::path(state), serde_json::to_string(&info)?)?;
 
     println!("Stratus is running (state: {})", state.display());
     println!("  Function URLs   {url_addr} (HTTPS and HTTP)");
     println!("  Lambda API      http://{api_addr}");
+    println!("  Edge            http://{edge_http_addr}  https://{edge_https_addr}");
     println!(
         "  CA certificate  {}  (curl --cacert …)",
         ca.cert_path().display()
@@ -202,8 +258,17 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
             );
         }
     }
+    for d in store.distributions().await? {
+        println!(
+            "  Distribution {}  {}",
+            d.id,
+            crate::distribution::distribution_url(&d.domain, edge_https_addr.port())
+        );
+    }
     // Tests and scripts read this line.
-    println!("listening: function-urls={url_addr} api={api_addr}");
+    println!(
+        "listening: function-urls={url_addr} api={api_addr} edge-http={edge_http_addr} edge-https={edge_https_addr}"
+    );
 
     wait_for_signal().await;
     println!("Stopping.");
@@ -211,6 +276,48 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
     let _ = std::fs::remove_file(ServerInfo::path(state));
     // Give the environments' supervisors a moment to reap their process groups.
     tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(())
+}
+
+/// Starts the edge's HTTP and HTTPS listeners on pingora's proxy. Origins that are this
+/// process's own Function URLs resolve to its URL listener, as DNS would on AWS, and are
+/// verified against the local CA.
+fn start_edge(
+    config: &Config,
+    ca: &LocalCa,
+    host: &FunctionHost,
+    table: sync::EdgeTable,
+    url_addr: SocketAddr,
+    (http, https): (tokio::net::TcpListener, tokio::net::TcpListener),
+) -> anyhow::Result<()> {
+    let https_port = https.local_addr()?.port();
+    let functions = host.clone();
+    let region = config.region.clone();
+    let local_origins: stratus_edge::proxy::LocalOrigins = Arc::new(move |domain: &str| {
+        stratus_functions::url::url_id_of(domain, &region)
+            .filter(|id| functions.url_target(id).is_some())
+            .map(|_| url_addr)
+    });
+    let settings = Arc::new(stratus_edge::proxy::EdgeSettings {
+        pop: config.pop.clone(),
+        https_port: Some(https_port),
+        local_origins,
+        local_ca: vec![ca.cert_der()],
+        node: stratus_edge::responses::node_id(),
+    });
+    let tls = ca.server_config(&[
+        "*.cloudfront.localhost".into(),
+        "localhost".into(),
+        "127.0.0.1".into(),
+        "::1".into(),
+    ])?;
+    let conf = Arc::new(pingora::server::configuration::ServerConf::default());
+    for (listener, is_https) in [(http, false), (https, true)] {
+        let edge = stratus_edge::proxy::Edge::new(table.clone(), settings.clone(), is_https);
+        let proxy = Arc::new(pingora::proxy::http_proxy(&conf, edge));
+        let tls = is_https.then(|| tls.clone());
+        tokio::spawn(stratus_edge::serve::serve(proxy, listener, tls));
+    }
     Ok(())
 }
 

@@ -1,0 +1,394 @@
+//! The edge: one `ProxyHttp` implementation on pingora, each phase calling this crate's pure
+//! rules (`docs/edge.md` has the phase chart). It routes by `Host` and path, answers what
+//! CloudFront answers itself (redirects, 403s, error pages), and proxies to the behavior's
+//! origin with the origin request CloudFront would send.
+//!
+//! Caching plugs in at `request_cache_filter` / `cache_key_callback` / `response_cache_filter`
+//! (storage, cache keys and TTLs exist as modules; the wiring is the next step).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Version};
+use pingora::http::{RequestHeader, ResponseHeader};
+use pingora::proxy::{FailToProxy, ProxyHttp, Session};
+use pingora::upstreams::peer::HttpPeer;
+use pingora::{Error, ErrorType, Result};
+use stratus_model::cloudfront::distribution::OriginProtocolPolicy;
+use stratus_model::cloudfront::policies::{cache_policy, CachePolicyConfig};
+
+use crate::cache_key::{ViewerRequest as KeyViewer, ViewerScheme};
+use crate::origin_request::{build_origin_request, compile_custom_headers, EdgeIdentity, OriginTarget};
+use crate::responses;
+use crate::router::{CompiledBehavior, CompiledDistribution, EdgeConfig, Route, ViewerRequest};
+
+/// Origins Stratus serves itself (Function URL hosts): host → the local listener's address,
+/// as DNS would answer on AWS.
+pub type LocalOrigins = Arc<dyn Fn(&str) -> Option<SocketAddr> + Send + Sync>;
+
+/// What every request of the edge shares.
+pub struct EdgeSettings {
+    /// `X-Amz-Cf-Pop`.
+    pub pop: String,
+    /// The HTTPS listener's port, for `redirect-to-https` locations.
+    pub https_port: Option<u16>,
+    /// Origins served by this process.
+    pub local_origins: LocalOrigins,
+    /// Extra roots (DER) trusted for upstream TLS to local origins: the local CA.
+    pub local_ca: Vec<Vec<u8>>,
+    /// This edge's node name in `Via` (32 hex digits, one per process).
+    pub node: String,
+}
+
+impl std::fmt::Debug for EdgeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EdgeSettings")
+            .field("pop", &self.pop)
+            .field("https_port", &self.https_port)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The proxy for one listener (HTTP or HTTPS).
+pub struct Edge {
+    config: Arc<ArcSwap<EdgeConfig>>,
+    settings: Arc<EdgeSettings>,
+    https: bool,
+    local_ca: Option<Arc<pingora::protocols::tls::CaType>>,
+}
+
+/// Per-request state.
+#[derive(Debug, Default)]
+pub struct EdgeCtx {
+    request_id: String,
+    distribution: Option<Arc<CompiledDistribution>>,
+    behavior: Option<Arc<CompiledBehavior>>,
+    local_origin: bool,
+}
+
+impl Edge {
+    /// An edge serving `config` (swapped by the caller on every deploy).
+    pub fn new(config: Arc<ArcSwap<EdgeConfig>>, settings: Arc<EdgeSettings>, https: bool) -> Self {
+        let local_ca = if settings.local_ca.is_empty() {
+            None
+        } else {
+            let certs: Vec<_> = settings
+                .local_ca
+                .iter()
+                .map(|der| pingora::utils::tls::WrappedX509::new(der.clone(), pingora::utils::tls::parse_x509))
+                .collect();
+            Some(Arc::from(certs.into_boxed_slice()))
+        };
+        Self {
+            config,
+            settings,
+            https,
+            local_ca,
+        }
+    }
+
+    fn stamp(&self, resp: &mut ResponseHeader, request_id: &str, x_cache: &str) -> Result<()> {
+        resp.insert_header("x-cache", x_cache)?;
+        resp.insert_header("via", responses::via("1.1", &self.settings.node))?;
+        resp.insert_header("x-amz-cf-pop", self.settings.pop.as_str())?;
+        resp.insert_header("x-amz-cf-id", request_id)?;
+        Ok(())
+    }
+
+    /// Writes a response CloudFront generates itself.
+    async fn generated(
+        &self,
+        session: &mut Session,
+        ctx: &EdgeCtx,
+        status: u16,
+        location: Option<&str>,
+        body: String,
+    ) -> Result<()> {
+        let mut resp = ResponseHeader::build(status, Some(8))?;
+        resp.insert_header("server", "CloudFront")?;
+        resp.insert_header("content-type", "text/html")?;
+        resp.insert_header("content-length", body.len().to_string())?;
+        if let Some(l) = location {
+            resp.insert_header("location", l)?;
+        }
+        let x_cache = if location.is_some() {
+            "Redirect from cloudfront"
+        } else {
+            "Error from cloudfront"
+        };
+        self.stamp(&mut resp, &ctx.request_id, x_cache)?;
+        let head_only = session.req_header().method == http::Method::HEAD;
+        session.write_response_header(Box::new(resp), head_only).await?;
+        if !head_only {
+            session.write_response_body(Some(Bytes::from(body)), true).await?;
+        }
+        Ok(())
+    }
+}
+
+fn host_of(req: &RequestHeader) -> String {
+    req.uri
+        .host()
+        .map(String::from)
+        .or_else(|| {
+            req.headers
+                .get(http::header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        })
+        .unwrap_or_default()
+}
+
+fn has_body(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > 0)
+        || headers.contains_key(http::header::TRANSFER_ENCODING)
+}
+
+/// The cache policy that shapes the origin request: the behavior's, or (legacy behaviors
+/// without one) CachingDisabled's, which forwards nothing beyond CloudFront's own headers.
+fn effective_cache_policy(b: &CompiledBehavior) -> Option<&CachePolicyConfig> {
+    match &b.cache_policy {
+        Some(p) => Some(p),
+        None => cache_policy("CachingDisabled").map(|m| &m.config),
+    }
+}
+
+fn internal(msg: &'static str) -> Box<Error> {
+    Error::explain(ErrorType::InternalError, msg)
+}
+
+#[async_trait]
+impl ProxyHttp for Edge {
+    type CTX = EdgeCtx;
+
+    fn new_ctx(&self) -> EdgeCtx {
+        EdgeCtx {
+            request_id: responses::request_id(),
+            ..Default::default()
+        }
+    }
+
+    async fn request_filter(&self, session: &mut Session, ctx: &mut EdgeCtx) -> Result<bool> {
+        let config = self.config.load();
+        let req = session.req_header();
+        let host = host_of(req);
+        let Some(dist) = config.distribution(&host).cloned() else {
+            // CloudFront: a Host that names no distribution.
+            let page = responses::error_page(
+                403,
+                Some("Bad request. We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner."),
+                &ctx.request_id,
+            );
+            self.generated(session, ctx, 403, None, page).await?;
+            return Ok(true);
+        };
+        let path = req.uri.path().to_string();
+        let path_and_query = req
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| path.clone());
+        let host_name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h).to_string();
+        let method = req.method.as_str().to_string();
+        let route_req = ViewerRequest {
+            method: &method,
+            path: &path,
+            path_and_query: &path_and_query,
+            host: &host_name,
+            https: self.https,
+            http10: req.version == Version::HTTP_10,
+            has_body: has_body(&req.headers),
+            https_port: self.settings.https_port,
+        };
+        match dist.route(&route_req) {
+            Route::Serve(b) => {
+                ctx.behavior = Some(b.clone());
+                ctx.distribution = Some(dist.clone());
+                Ok(false)
+            }
+            Route::Redirect { status, location } => {
+                self.generated(session, ctx, status, Some(&location), responses::redirect_page(status))
+                    .await?;
+                Ok(true)
+            }
+            Route::Forbidden(why) => {
+                let page = responses::error_page(403, Some(why.message()), &ctx.request_id);
+                self.generated(session, ctx, 403, None, page).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    async fn upstream_peer(&self, _session: &mut Session, ctx: &mut EdgeCtx) -> Result<Box<HttpPeer>> {
+        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
+            return Err(internal("no route for this request"));
+        };
+        // An origin group's primary member (failover comes with the cache wiring).
+        let origin_id = dist
+            .config
+            .origin_group(&b.target_origin_id)
+            .and_then(|g| g.primary().map(String::from))
+            .unwrap_or_else(|| b.target_origin_id.clone());
+        let origin = dist
+            .config
+            .origin(&origin_id)
+            .ok_or_else(|| internal("the behavior's origin does not exist"))?;
+        // An origin without CustomOriginConfig (S3-style) is reached over HTTPS on 443 with
+        // CloudFront's default timeouts.
+        let (policy, http_port, https_port, read_timeout, keepalive) =
+            match &origin.custom_origin_config {
+                Some(c) => (
+                    c.origin_protocol_policy,
+                    c.http_port,
+                    c.https_port,
+                    c.origin_read_timeout,
+                    c.origin_keepalive_timeout,
+                ),
+                None => (OriginProtocolPolicy::HttpsOnly, 80, 443, 30, 5),
+            };
+        let tls = match policy {
+            OriginProtocolPolicy::HttpsOnly => true,
+            OriginProtocolPolicy::HttpOnly => false,
+            OriginProtocolPolicy::MatchViewer => self.https,
+        };
+        let port = if tls { https_port } else { http_port };
+        let domain = origin.domain_name.clone();
+        let local = (self.settings.local_origins)(&domain);
+        ctx.local_origin = local.is_some();
+        let addr = match local {
+            Some(a) => a,
+            None => tokio::net::lookup_host((domain.as_str(), port))
+                .await
+                .ok()
+                .and_then(|mut a| a.next())
+                .ok_or_else(|| {
+                    Error::explain(ErrorType::ConnectNoRoute, format!("cannot resolve {domain}"))
+                })?,
+        };
+        let mut peer = HttpPeer::new(addr, tls, domain);
+        peer.options.connection_timeout = Some(Duration::from_secs(u64::from(origin.connection_timeout)));
+        peer.options.read_timeout = Some(Duration::from_secs(u64::from(read_timeout)));
+        peer.options.idle_timeout = Some(Duration::from_secs(u64::from(keepalive)));
+        if ctx.local_origin {
+            peer.options.ca = self.local_ca.clone();
+        }
+        Ok(Box::new(peer))
+    }
+
+    async fn upstream_request_filter(
+        &self,
+        session: &mut Session,
+        upstream: &mut RequestHeader,
+        ctx: &mut EdgeCtx,
+    ) -> Result<()> {
+        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
+            return Err(internal("no route for this request"));
+        };
+        let policy = effective_cache_policy(b).ok_or_else(|| internal("no cache policy"))?;
+        let origin_id = dist
+            .config
+            .origin_group(&b.target_origin_id)
+            .and_then(|g| g.primary().map(String::from))
+            .unwrap_or_else(|| b.target_origin_id.clone());
+        let origin = dist
+            .config
+            .origin(&origin_id)
+            .ok_or_else(|| internal("the behavior's origin does not exist"))?;
+        let custom_headers = compile_custom_headers(&origin.custom_headers)
+            .map_err(|_| internal("invalid custom origin header"))?;
+        let req = session.req_header();
+        // HTTP/2 keeps the host in :authority; the rules read it as Host.
+        let mut headers = req.headers.clone();
+        if !headers.contains_key(http::header::HOST) {
+            if let Some(v) = req.uri.authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()) {
+                headers.insert(http::header::HOST, v);
+            }
+        }
+        let peer = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .copied()
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let viewer = KeyViewer {
+            method: &req.method,
+            path: req.uri.path(),
+            query: req.uri.query(),
+            headers: &headers,
+            peer,
+            scheme: if self.https { ViewerScheme::Https } else { ViewerScheme::Http },
+            version: req.version,
+            country: None,
+        };
+        let via_host = format!("{}.cloudfront.net", self.settings.node);
+        let built = build_origin_request(
+            policy,
+            b.origin_request_policy.as_deref(),
+            &OriginTarget {
+                domain_name: &origin.domain_name,
+                origin_path: &origin.origin_path,
+                custom_headers: &custom_headers,
+            },
+            &viewer,
+            &EdgeIdentity {
+                request_id: &ctx.request_id,
+                via_host: &via_host,
+            },
+        )
+        .map_err(|_| internal("could not build the origin request"))?;
+        let uri: http::Uri = built
+            .path_and_query
+            .parse()
+            .map_err(|_| internal("invalid origin path"))?;
+        upstream.set_uri(uri);
+        let old: Vec<http::HeaderName> = upstream.headers.keys().cloned().collect();
+        for name in old {
+            upstream.remove_header(&name);
+        }
+        for (name, value) in built.headers.iter() {
+            upstream.append_header(name.clone(), value.clone())?;
+        }
+        Ok(())
+    }
+
+    async fn response_filter(
+        &self,
+        _session: &mut Session,
+        upstream_response: &mut ResponseHeader,
+        ctx: &mut EdgeCtx,
+    ) -> Result<()> {
+        // Nothing is cached yet: every response is a miss.
+        self.stamp(upstream_response, &ctx.request_id, "Miss from cloudfront")
+    }
+
+    async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut EdgeCtx) -> FailToProxy {
+        let status = match e.etype() {
+            ErrorType::HTTPStatus(code) => *code,
+            ErrorType::ConnectTimedout | ErrorType::ReadTimedout | ErrorType::WriteTimedout => 504,
+            _ => match e.esource() {
+                pingora::ErrorSource::Downstream => 400,
+                _ => 502,
+            },
+        };
+        let detail = match status {
+            504 => "We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner.",
+            502 => "CloudFront wasn't able to connect to the origin. We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner.",
+            _ => "Bad request.",
+        };
+        let page = responses::error_page(status, Some(detail), &ctx.request_id);
+        if let Err(err) = self.generated(session, ctx, status, None, page).await {
+            tracing::debug!("could not write the error page: {err}");
+        }
+        FailToProxy {
+            error_code: status,
+            can_reuse_downstream: false,
+        }
+    }
+}

@@ -58,7 +58,17 @@ impl Server {
         let mut child = Command::new(bin)
             .arg("--state-dir")
             .arg(state.path())
-            .args(["up", "--url-port", "0", "--api-port", "0"])
+            .args([
+                "up",
+                "--url-port",
+                "0",
+                "--api-port",
+                "0",
+                "--edge-http-port",
+                "0",
+                "--edge-https-port",
+                "0",
+            ])
             .env("STRATUS_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

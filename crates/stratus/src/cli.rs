@@ -64,10 +64,11 @@ pub(crate) enum DistributionCommand {
 pub(crate) struct DistributionArgs {
     /// A DistributionConfig as JSON (what `aws cloudfront get-distribution-config` prints, or
     /// CloudFormation's shape); the other options are then ignored.
-    #[arg(long, conflicts_with = "origin")]
-    pub(crate) config: Option<PathBuf>,
-    /// The origin: a domain name or a URL (`https://<id>.lambda-url.<region>.on.aws/` is fine).
-    #[arg(long, required_unless_present = "config")]
+    #[arg(long, value_name = "FILE", conflicts_with = "origin")]
+    pub(crate) distribution_config: Option<PathBuf>,
+    /// The origin: a domain name or a URL (`https://<id>.lambda-url.<region>.on.aws/` is fine;
+    /// a port in it becomes the origin's HTTPS or HTTP port).
+    #[arg(long, required_unless_present = "distribution_config")]
     pub(crate) origin: Option<String>,
     /// How the edge reaches the origin: https-only, http-only or match-viewer.
     #[arg(long, default_value = "https-only")]

@@ -28,7 +28,7 @@ fn policy_id(kind: &str, name_or_id: &str) -> anyhow::Result<String> {
 
 /// The configuration `create` stores: from a file, or built from the options.
 pub(crate) fn config_from_args(args: &DistributionArgs) -> anyhow::Result<DistributionConfig> {
-    if let Some(path) = &args.config {
+    if let Some(path) = &args.distribution_config {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         // `aws cloudfront get-distribution-config` wraps it: {"ETag": …, "DistributionConfig": {…}}.
@@ -37,9 +37,19 @@ pub(crate) fn config_from_args(args: &DistributionArgs) -> anyhow::Result<Distri
         return Ok(DistributionConfig::from_value(value)?);
     }
     let Some(origin) = &args.origin else {
-        bail!("--origin or --config is required");
+        bail!("--origin or --distribution-config is required");
     };
-    let domain = origin_domain_normalised(origin);
+    let (domain, port) = split_port(&origin_domain_normalised(origin));
+    let mut origin_config = json!({"OriginProtocolPolicy": args.origin_protocol_policy});
+    if let Some(port) = port {
+        // A pasted URL's port: its scheme says which of the origin's ports it is.
+        let key = if origin.starts_with("http://") {
+            "HTTPPort"
+        } else {
+            "HTTPSPort"
+        };
+        origin_config[key] = json!(port);
+    }
     let mut headers = Vec::new();
     for h in &args.origin_headers {
         let Some((name, value)) = h.split_once('=') else {
@@ -66,11 +76,22 @@ pub(crate) fn config_from_args(args: &DistributionArgs) -> anyhow::Result<Distri
             "Id": "origin",
             "DomainName": domain,
             "OriginCustomHeaders": headers,
-            "CustomOriginConfig": {"OriginProtocolPolicy": args.origin_protocol_policy},
+            "CustomOriginConfig": origin_config,
         }],
         "DefaultCacheBehavior": behavior,
     });
     Ok(DistributionConfig::from_value(value)?)
+}
+
+/// `host:port` → (`host`, port); anything else → (itself, None).
+fn split_port(domain: &str) -> (String, Option<u16>) {
+    match domain.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => match port.parse() {
+            Ok(p) => (host.to_string(), Some(p)),
+            Err(_) => (domain.to_string(), None),
+        },
+        _ => (domain.to_string(), None),
+    }
 }
 
 /// `https://<domain>[:port]/`.

@@ -25,6 +25,8 @@ pub struct Server {
     child: Option<Child>,
     pub url_addr: SocketAddr,
     pub api_addr: SocketAddr,
+    pub edge_http: SocketAddr,
+    pub edge_https: SocketAddr,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
@@ -85,7 +87,17 @@ impl Server {
         }
         let mut child = cmd
             .current_dir(state.path())
-            .args(["up", "--url-port", "0", "--api-port", "0"])
+            .args([
+                "up",
+                "--url-port",
+                "0",
+                "--api-port",
+                "0",
+                "--edge-http-port",
+                "0",
+                "--edge-https-port",
+                "0",
+            ])
             .env("STRATUS_LOG", "info,stratus_functions=debug")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -110,7 +122,7 @@ impl Server {
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let mut seen = String::new();
-        let (url_addr, api_addr) = loop {
+        let (url_addr, api_addr, edge_http, edge_https) = loop {
             let Some(Ok(line)) = lines.next() else {
                 panic!(
                     "stratus exited before listening:\n{seen}\n{}",
@@ -120,16 +132,18 @@ impl Server {
             seen.push_str(&line);
             seen.push('\n');
             if let Some(rest) = line.strip_prefix("listening: ") {
-                let mut url = None;
-                let mut api = None;
-                for part in rest.split_whitespace() {
-                    if let Some(a) = part.strip_prefix("function-urls=") {
-                        url = a.parse().ok();
-                    } else if let Some(a) = part.strip_prefix("api=") {
-                        api = a.parse().ok();
-                    }
-                }
-                break (url.unwrap(), api.unwrap());
+                let addr = |key: &str| -> SocketAddr {
+                    rest.split_whitespace()
+                        .find_map(|p| p.strip_prefix(key))
+                        .and_then(|a| a.parse().ok())
+                        .unwrap_or_else(|| panic!("no {key} in {line}"))
+                };
+                break (
+                    addr("function-urls="),
+                    addr("api="),
+                    addr("edge-http="),
+                    addr("edge-https="),
+                );
             }
         };
         // Keep draining stdout so the server never blocks on a full pipe.
@@ -140,6 +154,8 @@ impl Server {
             child: Some(child),
             url_addr,
             api_addr,
+            edge_http,
+            edge_https,
             stderr,
         }
     }
@@ -161,6 +177,27 @@ impl Server {
         args.extend_from_slice(url);
         // The CLI has the running server apply the change before it returns.
         self.cli(&args).trim().to_string()
+    }
+
+    /// A client for the edge: `host` resolves to the edge's HTTPS listener, the CA is
+    /// trusted, redirects are not followed.
+    pub fn edge_client(&self, host: &str) -> reqwest::Client {
+        let ca = std::fs::read(self.state().join("tls/ca.pem")).unwrap();
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+            .resolve(host, self.edge_https)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Creates a distribution; returns its domain.
+    pub fn distribution(&self, args: &[&str]) -> String {
+        let mut all = vec!["distribution", "create"];
+        all.extend_from_slice(args);
+        let out = self.cli(&all);
+        let url = out.split_whitespace().nth(1).expect("id and URL");
+        host_of(url)
     }
 
     /// Calls the Lambda API's `Invoke` for `name` with `payload`.

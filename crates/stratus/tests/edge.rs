@@ -1,0 +1,288 @@
+//! The edge end to end: CloudFront in front of a Function URL, through pingora's proxy.
+
+mod common;
+
+use common::{fixture, host_of, Server};
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_default_distribution_fronts_the_default_function() {
+    let server = Server::start("");
+    let list = server.cli(&["distribution", "list"]);
+    let url = list
+        .split_whitespace()
+        .nth(1)
+        .expect("the seed's distribution")
+        .to_string();
+    let host = host_of(&url);
+    assert!(host.ends_with(".cloudfront.localhost"), "{host}");
+
+    // redirect-to-https: 301 to the HTTPS listener's port, CloudFront's headers.
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = plain
+        .get(format!("http://{}/a/b?c=1", server.edge_http))
+        .header("host", &host)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 301);
+    assert_eq!(
+        r.headers()["location"],
+        format!("https://{host}:{}/a/b?c=1", server.edge_https.port()).as_str()
+    );
+    assert_eq!(r.headers()["x-cache"], "Redirect from cloudfront");
+    assert_eq!(r.headers()["server"], "CloudFront");
+
+    // HTTPS: the function answers through the edge.
+    let r = server.edge_client(&host).get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    let h = r.headers().clone();
+    assert_eq!(h["x-cache"], "Miss from cloudfront");
+    assert_eq!(h["x-amz-cf-pop"], "LOC50-C1");
+    let cf_id = h["x-amz-cf-id"].to_str().unwrap();
+    assert_eq!(cf_id.len(), 56);
+    assert!(cf_id.ends_with("=="));
+    let via = h["via"].to_str().unwrap();
+    assert!(
+        via.starts_with("1.1 ") && via.ends_with(".cloudfront.net (CloudFront)"),
+        "{via}"
+    );
+    assert!(
+        h.contains_key("x-amzn-requestid"),
+        "the Function URL's own headers pass through"
+    );
+    assert_eq!(r.text().await.unwrap(), "\"Hello from Lambda!\"");
+}
+
+async fn echo_url(server: &Server) -> String {
+    server
+        .function_with_url(
+            "echo",
+            &[
+                "--runtime",
+                "nodejs20.x",
+                "--code",
+                &fixture("node-echo").display().to_string(),
+            ],
+            &[],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn the_origin_sees_cloudfronts_origin_request() {
+    let server = Server::start("");
+    let function_url = echo_url(&server).await;
+    let origin_host = host_of(&function_url);
+    let domain = server.distribution(&[
+        "--origin",
+        &function_url,
+        "--origin-request-policy",
+        "AllViewerExceptHostHeader",
+        "--origin-header",
+        "X-Origin-Verify=s3cret",
+        "--viewer-protocol-policy",
+        "https-only",
+    ]);
+    let r = server
+        .edge_client(&domain)
+        .get(format!(
+            "https://{domain}:{}/some/path?a=1&b=2",
+            server.edge_https.port()
+        ))
+        .header("user-agent", "stratus-test")
+        .header("x-viewer", "v")
+        .header("x-origin-verify", "forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cf_id = r.headers()["x-amz-cf-id"].to_str().unwrap().to_string();
+    let v: Value = r.json().await.unwrap();
+    let e = &v["event"];
+    let headers = &e["headers"];
+    // CloudFront: Host is the origin's domain (the policy does not forward the viewer's).
+    assert_eq!(headers["host"], origin_host.as_str());
+    assert_eq!(e["requestContext"]["domainName"], origin_host.as_str());
+    // The custom origin header arrives and wins over a viewer's forged copy.
+    assert_eq!(headers["x-origin-verify"], "s3cret");
+    // AllViewer…: viewer headers, the query string and the path reach the origin.
+    assert_eq!(headers["x-viewer"], "v");
+    assert_eq!(headers["user-agent"], "stratus-test");
+    assert_eq!(e["rawPath"], "/some/path");
+    assert_eq!(e["rawQueryString"], "a=1&b=2");
+    assert_eq!(headers["x-amz-cf-id"], cf_id.as_str());
+    assert!(headers["via"]
+        .as_str()
+        .unwrap()
+        .ends_with(".cloudfront.net (CloudFront)"));
+    assert!(headers["x-forwarded-for"]
+        .as_str()
+        .unwrap()
+        .contains("127.0.0.1"));
+
+    // https-only over HTTP: 403 from CloudFront.
+    let r = reqwest::Client::new()
+        .get(format!("http://{}/", server.edge_http))
+        .header("host", &domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.headers()["x-cache"], "Error from cloudfront");
+}
+
+#[tokio::test]
+async fn forwarding_the_viewers_host_gets_the_function_urls_403() {
+    // The famous one: an origin request policy that forwards the viewer's Host sends the
+    // distribution's name to the Function URL, which answers 403 (and logs the fix).
+    let server = Server::start("");
+    let function_url = echo_url(&server).await;
+    let domain = server.distribution(&[
+        "--origin",
+        &function_url,
+        "--origin-request-policy",
+        "AllViewer",
+    ]);
+    let r = server
+        .edge_client(&domain)
+        .get(format!("https://{domain}:{}/", server.edge_https.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.headers()["x-amzn-errortype"], "AccessDeniedException");
+    assert_eq!(r.text().await.unwrap(), r#"{"Message":null}"#);
+    assert!(server
+        .stderr()
+        .contains("Managed-AllViewerExceptHostHeader"));
+}
+
+#[tokio::test]
+async fn cloudfront_answers_what_it_answers_itself() {
+    let server = Server::start("");
+    let function_url = echo_url(&server).await;
+    let domain = server.distribution(&[
+        "--origin",
+        &function_url,
+        "--viewer-protocol-policy",
+        "allow-all",
+    ]);
+    let client = reqwest::Client::new();
+    let edge = server.edge_http;
+
+    // A Host that names no distribution.
+    let r = client
+        .get(format!("http://{edge}/"))
+        .header("host", "nobody.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.headers()["x-cache"], "Error from cloudfront");
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("<H1>403 ERROR</H1>")
+            && page.contains("Generated by cloudfront (CloudFront)")
+    );
+
+    // A method outside AllowedMethods (GET, HEAD).
+    let r = client
+        .post(format!("http://{edge}/"))
+        .header("host", &domain)
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("not configured to allow the HTTP request method"));
+
+    // allow-all serves plain HTTP.
+    let r = client
+        .get(format!("http://{edge}/x"))
+        .header("host", &domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["event"]["rawPath"], "/x");
+}
+
+#[tokio::test]
+async fn an_unreachable_origin_is_cloudfronts_502() {
+    let server = Server::start("");
+    // A loopback port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = server.state().join("dist.json");
+    std::fs::write(
+        &config,
+        r#"{"Enabled": true,
+            "Origins": [{"Id": "dead", "DomainName": "127.0.0.1",
+                         "CustomOriginConfig": {"OriginProtocolPolicy": "http-only", "HTTPPort": PORT},
+                         "ConnectionAttempts": 1, "ConnectionTimeout": 2}],
+            "DefaultCacheBehavior": {"TargetOriginId": "dead", "ViewerProtocolPolicy": "allow-all",
+                                     "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}}"#
+            .replace("PORT", &port.to_string()),
+    )
+    .unwrap();
+    let domain = server.distribution(&["--distribution-config", config.to_str().unwrap()]);
+    let r = reqwest::Client::new()
+        .get(format!("http://{}/", server.edge_http))
+        .header("host", &domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    assert_eq!(r.headers()["x-cache"], "Error from cloudfront");
+    assert!(r.text().await.unwrap().contains("<H1>502 ERROR</H1>"));
+}
+
+#[test]
+fn distribution_configs_are_validated_with_cloudfronts_errors() {
+    let state = tempfile::tempdir().unwrap();
+    let path = state.path().join("bad.json");
+    std::fs::write(
+        &path,
+        r#"{"Enabled": true,
+            "Origins": [{"Id": "o", "DomainName": "example.test",
+                         "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}}],
+            "DefaultCacheBehavior": {"TargetOriginId": "nope", "ViewerProtocolPolicy": "allow-all",
+                                     "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}"#,
+    )
+    .unwrap();
+    let e = common::cli_err(
+        state.path(),
+        &[
+            "distribution",
+            "create",
+            "--distribution-config",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(e.contains("NoSuchOrigin"), "{e}");
+    let e = common::cli_err(
+        state.path(),
+        &[
+            "distribution",
+            "create",
+            "--origin",
+            "x.test",
+            "--cache-policy",
+            "Nope",
+        ],
+    );
+    assert!(e.contains("no managed cache policy is called Nope"), "{e}");
+}

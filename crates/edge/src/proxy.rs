@@ -3,8 +3,11 @@
 //! CloudFront answers itself (redirects, 403s, error pages), and proxies to the behavior's
 //! origin with the origin request CloudFront would send.
 //!
-//! Caching plugs in at `request_cache_filter` / `cache_key_callback` / `response_cache_filter`
-//! (storage, cache keys and TTLs exist as modules; the wiring is the next step).
+//! Caching: `request_cache_filter` enables pingora's cache for behaviors whose cache policy
+//! allows it, `cache_key_callback` keys by the cache policy (`cache_key`),
+//! `response_cache_filter` applies CloudFront's TTL table (`ttl`), and `X-Cache` reports
+//! pingora's cache phase. Objects live in [`MemoryStorage`]; a cache lock collapses concurrent
+//! misses for one key into one origin request.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +17,8 @@ use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Version};
+use pingora::cache::lock::{CacheKeyLockImpl, CacheLock};
+use pingora::cache::{CacheKey, CacheMeta, CachePhase, NoCacheReason, RespCacheable};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
@@ -21,17 +26,57 @@ use pingora::{Error, ErrorType, Result};
 use stratus_model::cloudfront::distribution::OriginProtocolPolicy;
 use stratus_model::cloudfront::policies::{cache_policy, CachePolicyConfig};
 
-use crate::cache_key::{ViewerRequest as KeyViewer, ViewerScheme};
-use crate::origin_request::{build_origin_request, compile_custom_headers, EdgeIdentity, OriginTarget};
+use crate::cache_control::CacheControl;
+use crate::cache_key::{CacheKeyParts, ViewerRequest as KeyViewer, ViewerScheme};
+use crate::origin_request::{
+    build_origin_request, compile_custom_headers, EdgeIdentity, OriginTarget,
+};
 use crate::responses;
 use crate::router::{CompiledBehavior, CompiledDistribution, EdgeConfig, Route, ViewerRequest};
+use crate::storage::{MemoryStorage, MemoryStorageConfig};
+use crate::ttl::{freshness, Freshness, OriginResponse};
 
 /// Origins Stratus serves itself (Function URL hosts): host → the local listener's address,
 /// as DNS would answer on AWS.
 pub type LocalOrigins = Arc<dyn Fn(&str) -> Option<SocketAddr> + Send + Sync>;
 
+/// The cache every listener of the edge shares, created once per process (pingora wants
+/// `'static` references).
+#[derive(Clone, Copy)]
+pub struct EdgeCache {
+    /// Objects.
+    pub storage: &'static MemoryStorage,
+    /// Collapses concurrent misses for one key.
+    pub lock: &'static CacheKeyLockImpl,
+}
+
+impl EdgeCache {
+    /// A cache of `budget_bytes`, kept for the life of the process.
+    pub fn leak(budget_bytes: usize) -> Self {
+        let storage: &'static MemoryStorage = Box::leak(Box::new(MemoryStorage::new(
+            MemoryStorageConfig::new(budget_bytes),
+        )));
+        // CloudFront: waiters follow the first request for a key; the lock outlives the
+        // longest origin read timeout it allows (180 s).
+        let lock: &'static CacheKeyLockImpl =
+            Box::leak(Box::new(CacheLock::new(Duration::from_secs(180))));
+        Self { storage, lock }
+    }
+}
+
+impl std::fmt::Debug for EdgeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EdgeCache")
+            .field("objects", &self.storage.len())
+            .field("bytes", &self.storage.size_bytes())
+            .finish()
+    }
+}
+
 /// What every request of the edge shares.
 pub struct EdgeSettings {
+    /// The cache; `None` proxies everything.
+    pub cache: Option<EdgeCache>,
     /// `X-Amz-Cf-Pop`.
     pub pop: String,
     /// The HTTPS listener's port, for `redirect-to-https` locations.
@@ -79,7 +124,12 @@ impl Edge {
             let certs: Vec<_> = settings
                 .local_ca
                 .iter()
-                .map(|der| pingora::utils::tls::WrappedX509::new(der.clone(), pingora::utils::tls::parse_x509))
+                .map(|der| {
+                    pingora::utils::tls::WrappedX509::new(
+                        der.clone(),
+                        pingora::utils::tls::parse_x509,
+                    )
+                })
                 .collect();
             Some(Arc::from(certs.into_boxed_slice()))
         };
@@ -122,9 +172,13 @@ impl Edge {
         };
         self.stamp(&mut resp, &ctx.request_id, x_cache)?;
         let head_only = session.req_header().method == http::Method::HEAD;
-        session.write_response_header(Box::new(resp), head_only).await?;
+        session
+            .write_response_header(Box::new(resp), head_only)
+            .await?;
         if !head_only {
-            session.write_response_body(Some(Bytes::from(body)), true).await?;
+            session
+                .write_response_body(Some(Bytes::from(body)), true)
+                .await?;
         }
         Ok(())
     }
@@ -159,6 +213,29 @@ fn effective_cache_policy(b: &CompiledBehavior) -> Option<&CachePolicyConfig> {
         Some(p) => Some(p),
         None => cache_policy("CachingDisabled").map(|m| &m.config),
     }
+}
+
+/// The viewer's headers as the rules read them: HTTP/2 keeps the host in `:authority`.
+fn viewer_headers(req: &RequestHeader) -> HeaderMap {
+    let mut headers = req.headers.clone();
+    if !headers.contains_key(http::header::HOST) {
+        if let Some(v) = req
+            .uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        {
+            headers.insert(http::header::HOST, v);
+        }
+    }
+    headers
+}
+
+fn peer_of(session: &Session) -> SocketAddr {
+    session
+        .client_addr()
+        .and_then(|a| a.as_inet())
+        .copied()
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)))
 }
 
 fn internal(msg: &'static str) -> Box<Error> {
@@ -196,7 +273,10 @@ impl ProxyHttp for Edge {
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| path.clone());
-        let host_name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h).to_string();
+        let host_name = host
+            .rsplit_once(':')
+            .map_or(host.as_str(), |(h, _)| h)
+            .to_string();
         let method = req.method.as_str().to_string();
         let route_req = ViewerRequest {
             method: &method,
@@ -215,8 +295,14 @@ impl ProxyHttp for Edge {
                 Ok(false)
             }
             Route::Redirect { status, location } => {
-                self.generated(session, ctx, status, Some(&location), responses::redirect_page(status))
-                    .await?;
+                self.generated(
+                    session,
+                    ctx,
+                    status,
+                    Some(&location),
+                    responses::redirect_page(status),
+                )
+                .await?;
                 Ok(true)
             }
             Route::Forbidden(why) => {
@@ -227,7 +313,11 @@ impl ProxyHttp for Edge {
         }
     }
 
-    async fn upstream_peer(&self, _session: &mut Session, ctx: &mut EdgeCtx) -> Result<Box<HttpPeer>> {
+    async fn upstream_peer(
+        &self,
+        _session: &mut Session,
+        ctx: &mut EdgeCtx,
+    ) -> Result<Box<HttpPeer>> {
         let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
             return Err(internal("no route for this request"));
         };
@@ -270,17 +360,109 @@ impl ProxyHttp for Edge {
                 .ok()
                 .and_then(|mut a| a.next())
                 .ok_or_else(|| {
-                    Error::explain(ErrorType::ConnectNoRoute, format!("cannot resolve {domain}"))
+                    Error::explain(
+                        ErrorType::ConnectNoRoute,
+                        format!("cannot resolve {domain}"),
+                    )
                 })?,
         };
         let mut peer = HttpPeer::new(addr, tls, domain);
-        peer.options.connection_timeout = Some(Duration::from_secs(u64::from(origin.connection_timeout)));
+        peer.options.connection_timeout =
+            Some(Duration::from_secs(u64::from(origin.connection_timeout)));
         peer.options.read_timeout = Some(Duration::from_secs(u64::from(read_timeout)));
         peer.options.idle_timeout = Some(Duration::from_secs(u64::from(keepalive)));
         if ctx.local_origin {
             peer.options.ca = self.local_ca.clone();
         }
         Ok(Box::new(peer))
+    }
+
+    fn request_cache_filter(&self, session: &mut Session, ctx: &mut EdgeCtx) -> Result<()> {
+        let (Some(cache), Some(b)) = (&self.settings.cache, &ctx.behavior) else {
+            return Ok(());
+        };
+        // CloudFront caches GET and HEAD (and OPTIONS when listed) under a cache policy whose
+        // TTLs allow it; CachingDisabled (0/0/0) never stores.
+        if b.cache_policy.is_none() || b.ttl.max_ttl == 0 {
+            return Ok(());
+        }
+        if !b
+            .cached_methods
+            .caches(session.req_header().method.as_str())
+        {
+            return Ok(());
+        }
+        session
+            .cache
+            .enable(cache.storage, None, None, Some(cache.lock), None);
+        Ok(())
+    }
+
+    fn cache_key_callback(&self, session: &Session, ctx: &mut EdgeCtx) -> Result<CacheKey> {
+        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
+            return Err(internal("no route for this request"));
+        };
+        let policy = b
+            .cache_policy
+            .as_deref()
+            .ok_or_else(|| internal("no cache policy"))?;
+        let req = session.req_header();
+        let headers = viewer_headers(req);
+        let viewer = KeyViewer {
+            method: &req.method,
+            path: req.uri.path(),
+            query: req.uri.query(),
+            headers: &headers,
+            peer: peer_of(session),
+            scheme: if self.https {
+                ViewerScheme::Https
+            } else {
+                ViewerScheme::Http
+            },
+            version: req.version,
+            country: None,
+        };
+        let parts = CacheKeyParts::new(policy, &dist.domain, &viewer);
+        Ok(CacheKey::new(parts.hash_input(), dist.id.clone()))
+    }
+
+    fn response_cache_filter(
+        &self,
+        _session: &Session,
+        resp: &ResponseHeader,
+        ctx: &mut EdgeCtx,
+    ) -> Result<RespCacheable> {
+        let Some(b) = &ctx.behavior else {
+            return Ok(RespCacheable::Uncacheable(NoCacheReason::Custom("NoRoute")));
+        };
+        let header = |name: http::HeaderName| resp.headers.get(name).and_then(|v| v.to_str().ok());
+        let cache_control = CacheControl::from_headers(&resp.headers);
+        let now = std::time::SystemTime::now();
+        let decision = freshness(
+            b.ttl,
+            &OriginResponse {
+                status: resp.status,
+                cache_control: &cache_control,
+                expires: header(http::header::EXPIRES),
+                date: header(http::header::DATE),
+            },
+            now,
+            None,
+        );
+        Ok(match decision {
+            Freshness::Cacheable(c) => RespCacheable::Cacheable(CacheMeta::new(
+                now + Duration::from_secs(c.ttl),
+                now,
+                c.stale_while_revalidate
+                    .unwrap_or(0)
+                    .min(u64::from(u32::MAX)) as u32,
+                c.stale_if_error.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
+                resp.clone(),
+            )),
+            Freshness::NotCacheable(reason) => {
+                RespCacheable::Uncacheable(NoCacheReason::Custom(reason.as_str()))
+            }
+        })
     }
 
     async fn upstream_request_filter(
@@ -304,26 +486,20 @@ impl ProxyHttp for Edge {
             .ok_or_else(|| internal("the behavior's origin does not exist"))?;
         let custom_headers = compile_custom_headers(&origin.custom_headers)
             .map_err(|_| internal("invalid custom origin header"))?;
+        let peer = peer_of(session);
         let req = session.req_header();
-        // HTTP/2 keeps the host in :authority; the rules read it as Host.
-        let mut headers = req.headers.clone();
-        if !headers.contains_key(http::header::HOST) {
-            if let Some(v) = req.uri.authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()) {
-                headers.insert(http::header::HOST, v);
-            }
-        }
-        let peer = session
-            .client_addr()
-            .and_then(|a| a.as_inet())
-            .copied()
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let headers = viewer_headers(req);
         let viewer = KeyViewer {
             method: &req.method,
             path: req.uri.path(),
             query: req.uri.query(),
             headers: &headers,
             peer,
-            scheme: if self.https { ViewerScheme::Https } else { ViewerScheme::Http },
+            scheme: if self.https {
+                ViewerScheme::Https
+            } else {
+                ViewerScheme::Http
+            },
             version: req.version,
             country: None,
         };
@@ -360,15 +536,31 @@ impl ProxyHttp for Edge {
 
     async fn response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         upstream_response: &mut ResponseHeader,
         ctx: &mut EdgeCtx,
     ) -> Result<()> {
-        // Nothing is cached yet: every response is a miss.
-        self.stamp(upstream_response, &ctx.request_id, "Miss from cloudfront")
+        // CloudFront's X-Cache from the cache phase: collapsed waiters and stale copies are
+        // hits; a 304 revalidation is a RefreshHit; everything that went to the origin for a
+        // new object is a Miss.
+        let x_cache = match session.cache.phase() {
+            CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => {
+                "Hit from cloudfront"
+            }
+            CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => {
+                "RefreshHit from cloudfront"
+            }
+            _ => "Miss from cloudfront",
+        };
+        self.stamp(upstream_response, &ctx.request_id, x_cache)
     }
 
-    async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut EdgeCtx) -> FailToProxy {
+    async fn fail_to_proxy(
+        &self,
+        session: &mut Session,
+        e: &Error,
+        ctx: &mut EdgeCtx,
+    ) -> FailToProxy {
         let status = match e.etype() {
             ErrorType::HTTPStatus(code) => *code,
             ErrorType::ConnectTimedout | ErrorType::ReadTimedout | ErrorType::WriteTimedout => 504,

@@ -66,7 +66,11 @@ Request ID: {request_id}\n\
 
 /// The small page of CloudFront's 301 redirect.
 pub fn redirect_page(status: u16) -> String {
-    let phrase = if status == 301 { "Moved Permanently" } else { "Temporary Redirect" };
+    let phrase = if status == 301 {
+        "Moved Permanently"
+    } else {
+        "Temporary Redirect"
+    };
     format!(
         "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n<center><h1>{status} {phrase}</h1></center>\r\n<hr><center>CloudFront</center>\r\n</body>\r\n</html>\r\n"
     )
@@ -81,10 +85,15 @@ mod tests {
         let id = request_id();
         assert_eq!(id.len(), 56);
         assert!(id.ends_with("=="));
-        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'='));
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'='));
         let node = node_id();
         assert_eq!(node.len(), 32);
-        assert_eq!(via("1.1", &node), format!("1.1 {node}.cloudfront.net (CloudFront)"));
+        assert_eq!(
+            via("1.1", &node),
+            format!("1.1 {node}.cloudfront.net (CloudFront)")
+        );
     }
 
     #[test]

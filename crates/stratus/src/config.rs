@@ -32,6 +32,8 @@ pub(crate) struct Config {
     pub(crate) edge_https_port: u16,
     /// The edge's `X-Amz-Cf-Pop`. Default: `LOC50-C1`.
     pub(crate) pop: String,
+    /// The edge's memory cache, in MiB. Default: 256.
+    pub(crate) cache_size_mb: usize,
     /// Domain of Function URL hosts (`<id>.lambda-url.<region>.<domain>`). Default: `localhost`.
     pub(crate) domain: String,
     /// Seconds an idle execution environment is kept warm. Default: 600.
@@ -51,6 +53,7 @@ impl Default for Config {
             edge_http_port: 8080,
             edge_https_port: 8443,
             pop: "LOC50-C1".into(),
+            cache_size_mb: 256,
             domain: "localhost".into(),
             idle_timeout_secs: 600,
             credentials: vec![],

@@ -299,6 +299,9 @@ fn start_edge(
             .map(|_| url_addr)
     });
     let settings = Arc::new(stratus_edge::proxy::EdgeSettings {
+        cache: Some(stratus_edge::proxy::EdgeCache::leak(
+            config.cache_size_mb * 1024 * 1024,
+        )),
         pop: config.pop.clone(),
         https_port: Some(https_port),
         local_origins,

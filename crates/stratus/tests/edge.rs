@@ -286,3 +286,155 @@ fn distribution_configs_are_validated_with_cloudfronts_errors() {
     );
     assert!(e.contains("no managed cache policy is called Nope"), "{e}");
 }
+
+fn behaviors_dir() -> String {
+    fixture("node-behaviors").display().to_string()
+}
+
+#[tokio::test]
+async fn caching_optimized_serves_hits_from_the_edge() {
+    let server = Server::start("");
+    let function_url = server
+        .function_with_url(
+            "cached",
+            &[
+                "--runtime",
+                "nodejs20.x",
+                "--code",
+                &fixture("node-echo").display().to_string(),
+            ],
+            &[],
+        )
+        .await;
+    let domain = server.distribution(&[
+        "--origin",
+        &function_url,
+        "--cache-policy",
+        "CachingOptimized",
+    ]);
+    let client = server.edge_client(&domain);
+    let url = format!("https://{domain}:{}/page", server.edge_https.port());
+    let first = client.get(&url).send().await.unwrap();
+    assert_eq!(first.headers()["x-cache"], "Miss from cloudfront");
+    let first_body: Value = first.json().await.unwrap();
+    let second = client.get(&url).send().await.unwrap();
+    assert_eq!(second.headers()["x-cache"], "Hit from cloudfront");
+    assert!(second.headers().contains_key("age"), "hits carry Age");
+    let second_body: Value = second.json().await.unwrap();
+    assert_eq!(
+        first_body["requestId"], second_body["requestId"],
+        "the same stored response"
+    );
+    // CachingOptimized keys on the path only: another query string is the same object…
+    let third = client.get(format!("{url}?utm=1")).send().await.unwrap();
+    assert_eq!(third.headers()["x-cache"], "Hit from cloudfront");
+    // …and another path is not.
+    let other = client.get(format!("{url}2")).send().await.unwrap();
+    assert_eq!(other.headers()["x-cache"], "Miss from cloudfront");
+    // The origin saw two requests.
+    server.wait_log("cached", "REPORT").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let log = server.logs("cached");
+    assert_eq!(log.matches("START RequestId").count(), 2, "{log}");
+}
+
+#[tokio::test]
+async fn concurrent_misses_collapse_into_one_origin_request() {
+    let server = Server::start("");
+    let function_url = server
+        .function_with_url(
+            "slowly",
+            &[
+                "--runtime",
+                "nodejs20.x",
+                "--code",
+                &behaviors_dir(),
+                "--timeout",
+                "10",
+            ],
+            &[],
+        )
+        .await;
+    let domain = server.distribution(&["--origin", &function_url]);
+    let client = server.edge_client(&domain);
+    // CachingOptimized forwards no query string: /sleep sleeps its default second.
+    let url = format!("https://{domain}:{}/sleep", server.edge_https.port());
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let c = client.clone();
+        let u = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = c.get(u).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.headers()["x-cache"].to_str().unwrap().to_string(),
+            )
+        }));
+    }
+    let mut misses = 0;
+    for t in tasks {
+        let (status, x_cache) = t.await.unwrap();
+        assert_eq!(status, 200);
+        if x_cache.starts_with("Miss") {
+            misses += 1;
+        }
+    }
+    assert_eq!(
+        misses, 1,
+        "one request went to the origin, the rest waited for it"
+    );
+    server.wait_log("slowly", "REPORT").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(server.logs("slowly").matches("START RequestId").count(), 1);
+}
+
+#[tokio::test]
+async fn uncacheable_responses_and_caching_disabled_always_reach_the_origin() {
+    let server = Server::start("");
+    let function_url = server
+        .function_with_url(
+            "fresh",
+            &[
+                "--runtime",
+                "nodejs20.x",
+                "--code",
+                &fixture("node-echo").display().to_string(),
+            ],
+            &[],
+        )
+        .await;
+    let disabled = server.distribution(&[
+        "--origin",
+        &function_url,
+        "--cache-policy",
+        "CachingDisabled",
+    ]);
+    let client = server.edge_client(&disabled);
+    let url = format!("https://{disabled}:{}/x", server.edge_https.port());
+    for _ in 0..2 {
+        let r = client.get(&url).send().await.unwrap();
+        assert_eq!(r.headers()["x-cache"], "Miss from cloudfront");
+    }
+    // Under CachingOptimized (MinTTL 1), errors are cached as CloudFront caches them; a 502
+    // from the function is cached for the error caching minimum.
+    let behaviors = server
+        .function_with_url(
+            "errs",
+            &["--runtime", "nodejs20.x", "--code", &behaviors_dir()],
+            &[],
+        )
+        .await;
+    let optimized = server.distribution(&["--origin", &behaviors]);
+    let client = server.edge_client(&optimized);
+    let url = format!("https://{optimized}:{}/throw", server.edge_https.port());
+    let r = client.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    assert_eq!(r.headers()["x-cache"], "Miss from cloudfront");
+    let r = client.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    assert_eq!(
+        r.headers()["x-cache"],
+        "Hit from cloudfront",
+        "CloudFront caches a 502 for 10 s"
+    );
+}

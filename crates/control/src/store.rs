@@ -330,6 +330,81 @@ impl Store {
     }
 }
 
+/// A stored invalidation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidationRecord {
+    /// `I…`.
+    pub id: String,
+    /// Its distribution.
+    pub distribution_id: String,
+    /// The paths.
+    pub paths: Vec<String>,
+    /// When it was made, milliseconds since the epoch.
+    pub created_ms: u64,
+}
+
+impl Store {
+    /// Records an invalidation of `paths` (already validated) on distribution `id`.
+    pub async fn create_invalidation(
+        &self,
+        distribution_id: &str,
+        paths: &[String],
+    ) -> Result<InvalidationRecord, ControlError> {
+        if self.distribution(distribution_id).await?.is_none() {
+            return Err(ControlError::NotFound(format!(
+                "NoSuchDistribution: The specified distribution does not exist: {distribution_id}"
+            )));
+        }
+        let record = InvalidationRecord {
+            id: format!(
+                "I{}",
+                stratus_model::ids::alphanumeric(13).to_ascii_uppercase()
+            ),
+            distribution_id: distribution_id.to_string(),
+            paths: paths.to_vec(),
+            created_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis() as u64,
+        };
+        sqlx::query(
+            "INSERT INTO invalidations (id, distribution_id, paths, created_ms) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&record.id)
+        .bind(&record.distribution_id)
+        .bind(serde_json::to_string(&record.paths).map_err(|e| corrupt("invalidation", e))?)
+        .bind(record.created_ms as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(record)
+    }
+
+    /// The invalidations of a distribution, oldest first.
+    pub async fn invalidations(
+        &self,
+        distribution_id: &str,
+    ) -> Result<Vec<InvalidationRecord>, ControlError> {
+        let rows = sqlx::query(
+            "SELECT id, distribution_id, paths, created_ms FROM invalidations
+             WHERE distribution_id = ? ORDER BY created_ms",
+        )
+        .bind(distribution_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let paths: String = row.try_get("paths")?;
+                Ok(InvalidationRecord {
+                    id: row.try_get("id")?,
+                    distribution_id: row.try_get("distribution_id")?,
+                    paths: serde_json::from_str(&paths).map_err(|e| corrupt("invalidation", e))?,
+                    created_ms: row.try_get::<i64, _>("created_ms")? as u64,
+                })
+            })
+            .collect()
+    }
+}
+
 /// CloudFront ETags look like `E2QWRUHEXAMPLE`.
 fn etag() -> String {
     format!(

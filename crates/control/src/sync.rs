@@ -30,16 +30,24 @@ pub type EdgeTable = Arc<ArcSwap<EdgeConfig>>;
 /// Compiles every stored distribution and swaps the edge's table. A configuration that does
 /// not compile leaves the previous table serving.
 pub async fn apply_edge(store: &Store, edge: &EdgeTable) -> Result<(), ControlError> {
-    let deployed: Vec<Deployed> = store
-        .distributions()
-        .await?
-        .into_iter()
-        .map(|d| Deployed {
+    let mut deployed = Vec::new();
+    for d in store.distributions().await? {
+        let invalidations = store
+            .invalidations(&d.id)
+            .await?
+            .into_iter()
+            .map(|i| {
+                let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(i.created_ms);
+                (i.paths, at)
+            })
+            .collect();
+        deployed.push(Deployed {
             id: d.id,
             domain: d.domain,
             config: d.config,
-        })
-        .collect();
+            invalidations,
+        });
+    }
     let compiled = EdgeConfig::compile(&deployed, &CustomPolicies::default())?;
     edge.store(Arc::new(compiled));
     Ok(())

@@ -18,12 +18,15 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Version};
 use pingora::cache::lock::{CacheKeyLockImpl, CacheLock};
-use pingora::cache::{CacheKey, CacheMeta, CachePhase, NoCacheReason, RespCacheable};
+use pingora::cache::{
+    CacheKey, CacheMeta, CachePhase, ForcedFreshness, HitHandler, NoCacheReason, RespCacheable,
+};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{Error, ErrorType, Result};
 use stratus_model::cloudfront::distribution::OriginProtocolPolicy;
+use stratus_model::cloudfront::policies::QueryStringBehavior;
 use stratus_model::cloudfront::policies::{cache_policy, CachePolicyConfig};
 
 use crate::cache_control::CacheControl;
@@ -424,6 +427,39 @@ impl ProxyHttp for Edge {
         };
         let parts = CacheKeyParts::new(policy, &dist.domain, &viewer);
         Ok(CacheKey::new(parts.hash_input(), dist.id.clone()))
+    }
+
+    async fn cache_hit_filter(
+        &self,
+        session: &mut Session,
+        meta: &CacheMeta,
+        _hit: &mut HitHandler,
+        _is_fresh: bool,
+        ctx: &mut EdgeCtx,
+    ) -> Result<Option<ForcedFreshness>> {
+        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
+            return Ok(None);
+        };
+        if dist.invalidations.is_empty() {
+            return Ok(None);
+        }
+        // CloudFront: when query strings are in the cache key they are part of the path an
+        // invalidation matches.
+        let req = session.req_header();
+        let keyed_query = b.cache_policy.as_ref().is_some_and(|p| {
+            p.parameters_in_cache_key_and_forwarded_to_origin
+                .query_strings_config
+                .query_string_behavior
+                != QueryStringBehavior::None
+        });
+        let subject = match req.uri.query().filter(|q| keyed_query && !q.is_empty()) {
+            Some(q) => format!("{}?{q}", req.uri.path()),
+            None => req.uri.path().to_string(),
+        };
+        Ok(dist
+            .invalidations
+            .invalidated(&subject, meta.created())
+            .then_some(ForcedFreshness::ForceMiss))
     }
 
     fn response_cache_filter(

@@ -29,6 +29,8 @@ pub struct Deployed {
     pub domain: String,
     /// The configuration.
     pub config: DistributionConfig,
+    /// Its invalidations: paths and when they were made.
+    pub invalidations: Vec<(Vec<String>, std::time::SystemTime)>,
 }
 
 /// Custom policies by id (managed ones are found by id without being listed).
@@ -78,6 +80,8 @@ pub struct CompiledDistribution {
     pub enabled: bool,
     /// The whole configuration (origins, error responses…).
     pub config: DistributionConfig,
+    /// Objects created before these are misses.
+    pub invalidations: crate::invalidation::Invalidations,
     behaviors: Vec<(PathPattern, Arc<CompiledBehavior>)>,
     default: Arc<CompiledBehavior>,
 }
@@ -247,11 +251,20 @@ impl CompiledDistribution {
             None,
             policies,
         )?);
+        let mut invalidations = crate::invalidation::Invalidations::default();
+        for (paths, at) in &d.invalidations {
+            let parsed = paths
+                .iter()
+                .map(|p| crate::invalidation::InvalidationPath::parse(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            invalidations.add(parsed, *at);
+        }
         Ok(Self {
             id: d.id.clone(),
             domain: d.domain.to_ascii_lowercase(),
             enabled: d.config.enabled,
             config: d.config.clone(),
+            invalidations,
             behaviors,
             default,
         })
@@ -387,6 +400,7 @@ mod tests {
             id: id.into(),
             domain: domain.into(),
             config,
+            invalidations: vec![],
         }
     }
 

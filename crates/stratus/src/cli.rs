@@ -34,6 +34,14 @@ pub(crate) enum Command {
     /// Manage CloudFront distributions.
     #[command(subcommand)]
     Distribution(DistributionCommand),
+    /// Invalidate cached objects of a distribution by path (`/images/*`, `/index.html`).
+    Invalidate {
+        /// Distribution id (E…).
+        distribution: String,
+        /// Paths; `*` may end a path.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
     /// Print a function's log (START/END/REPORT and everything it wrote).
     Logs {
         /// Function name.

@@ -150,6 +150,30 @@ pub(crate) async fn list(state: &Path, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `stratus invalidate`: every cached variant of the paths becomes a miss.
+pub(crate) async fn invalidate(state: &Path, id: &str, paths: &[String]) -> anyhow::Result<()> {
+    // CloudFront: a leading `/` is required by the API, optional in the console.
+    let paths: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            if p.starts_with('/') {
+                p.clone()
+            } else {
+                format!("/{p}")
+            }
+        })
+        .collect();
+    for p in &paths {
+        stratus_edge::invalidation::InvalidationPath::parse(p)?;
+    }
+    let (store, _) = open_state(state).await?;
+    let record = store.create_invalidation(id, &paths).await?;
+    reload(state).await;
+    // Applied at once here; CloudFront reports InProgress, then Completed.
+    println!("{} Completed {}", record.id, paths.join(" "));
+    Ok(())
+}
+
 /// `stratus distribution delete`.
 pub(crate) async fn delete(state: &Path, id: &str) -> anyhow::Result<()> {
     let (store, _) = open_state(state).await?;

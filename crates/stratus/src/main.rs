@@ -51,6 +51,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             DistributionCommand::List => distribution::list(&state, &config).await,
             DistributionCommand::Delete { id } => distribution::delete(&state, &id).await,
         },
+        Command::Invalidate {
+            distribution: id,
+            paths,
+        } => distribution::invalidate(&state, &id, &paths).await,
         Command::Logs { name, follow } => commands::logs(&state, &name, follow).await,
         Command::Ca => commands::ca(&state),
     }

@@ -438,3 +438,64 @@ async fn uncacheable_responses_and_caching_disabled_always_reach_the_origin() {
         "CloudFront caches a 502 for 10 s"
     );
 }
+
+#[tokio::test]
+async fn invalidations_with_wildcards_turn_hits_into_misses() {
+    let server = Server::start("");
+    let function_url = server
+        .function_with_url(
+            "inv",
+            &[
+                "--runtime",
+                "nodejs20.x",
+                "--code",
+                &fixture("node-echo").display().to_string(),
+            ],
+            &[],
+        )
+        .await;
+    let out = server.cli(&["distribution", "create", "--origin", &function_url]);
+    let id = out.split_whitespace().next().unwrap().to_string();
+    let domain = host_of(out.split_whitespace().nth(1).unwrap());
+    let client = server.edge_client(&domain);
+    let base = format!("https://{domain}:{}", server.edge_https.port());
+    let x_cache = |r: &reqwest::Response| r.headers()["x-cache"].to_str().unwrap().to_string();
+    for path in ["/images/a.png", "/images/b/c.png", "/css/site.css"] {
+        assert_eq!(
+            x_cache(&client.get(format!("{base}{path}")).send().await.unwrap()),
+            "Miss from cloudfront"
+        );
+        assert_eq!(
+            x_cache(&client.get(format!("{base}{path}")).send().await.unwrap()),
+            "Hit from cloudfront"
+        );
+    }
+    let out = server.cli(&["invalidate", &id, "/images/*"]);
+    assert!(out.starts_with('I') && out.contains("Completed"), "{out}");
+    for path in ["/images/a.png", "/images/b/c.png"] {
+        assert_eq!(
+            x_cache(&client.get(format!("{base}{path}")).send().await.unwrap()),
+            "Miss from cloudfront",
+            "{path}"
+        );
+        assert_eq!(
+            x_cache(&client.get(format!("{base}{path}")).send().await.unwrap()),
+            "Hit from cloudfront",
+            "{path} refilled"
+        );
+    }
+    assert_eq!(
+        x_cache(
+            &client
+                .get(format!("{base}/css/site.css"))
+                .send()
+                .await
+                .unwrap()
+        ),
+        "Hit from cloudfront"
+    );
+    let e = common::cli_err(server.state(), &["invalidate", &id, "/a*/b"]);
+    assert!(e.contains("a * may only be the last character"), "{e}");
+    let e = common::cli_err(server.state(), &["invalidate", "ENOPE", "/x"]);
+    assert!(e.contains("NoSuchDistribution"), "{e}");
+}

@@ -241,6 +241,11 @@ fn peer_of(session: &Session) -> SocketAddr {
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)))
 }
 
+/// CloudFront's limit on the request line and headers together.
+const MAX_HEAD: usize = 20_480;
+/// CloudFront's limit on the URL.
+const MAX_URL: usize = 8_192;
+
 fn internal(msg: &'static str) -> Box<Error> {
     Error::explain(ErrorType::InternalError, msg)
 }
@@ -254,6 +259,27 @@ impl ProxyHttp for Edge {
             request_id: responses::request_id(),
             ..Default::default()
         }
+    }
+
+    async fn early_request_filter(&self, session: &mut Session, ctx: &mut EdgeCtx) -> Result<()> {
+        // CloudFront: request line and headers together at most 20,480 bytes, the URL at most
+        // 8,192; over either, 413 and the connection is closed.
+        let req = session.req_header();
+        let url_len = req.uri.to_string().len();
+        let head_len = req.method.as_str().len()
+            + url_len
+            + req
+                .headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len() + 4)
+                .sum::<usize>();
+        if url_len > MAX_URL || head_len > MAX_HEAD {
+            let page = responses::error_page(413, None, &ctx.request_id);
+            session.set_keepalive(None);
+            self.generated(session, ctx, 413, None, page).await?;
+            return Err(Error::explain(ErrorType::HTTPStatus(413), "request too large"));
+        }
+        Ok(())
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut EdgeCtx) -> Result<bool> {
@@ -295,6 +321,19 @@ impl ProxyHttp for Edge {
             Route::Serve(b) => {
                 ctx.behavior = Some(b.clone());
                 ctx.distribution = Some(dist.clone());
+                // CloudFront: DefaultRootObject answers a request for `/` exactly (not for
+                // subdirectories); the key and the origin request use the object's path.
+                let root = &dist.config.default_root_object;
+                if path == "/" && !root.is_empty() {
+                    let query = path_and_query.split_once('?').map(|(_, q)| q);
+                    let target = match query {
+                        Some(q) => format!("/{root}?{q}"),
+                        None => format!("/{root}"),
+                    };
+                    if let Ok(uri) = target.parse::<http::Uri>() {
+                        session.req_header_mut().set_uri(uri);
+                    }
+                }
                 Ok(false)
             }
             Route::Redirect { status, location } => {
@@ -499,6 +538,18 @@ impl ProxyHttp for Edge {
                 RespCacheable::Uncacheable(NoCacheReason::Custom(reason.as_str()))
             }
         })
+    }
+
+    fn should_serve_stale(
+        &self,
+        _session: &mut Session,
+        _ctx: &mut EdgeCtx,
+        error: Option<&Error>,
+    ) -> bool {
+        // CloudFront honours stale-while-revalidate (no error: serve stale while refreshing)
+        // and stale-if-error for origin failures; the windows come from the origin's
+        // Cache-Control through the stored meta.
+        error.is_none_or(|e| e.esource() == &pingora::ErrorSource::Upstream)
     }
 
     async fn upstream_request_filter(

@@ -499,3 +499,67 @@ async fn invalidations_with_wildcards_turn_hits_into_misses() {
     let e = common::cli_err(server.state(), &["invalidate", "ENOPE", "/x"]);
     assert!(e.contains("NoSuchDistribution"), "{e}");
 }
+
+#[tokio::test]
+async fn default_root_object_and_request_size_limits() {
+    let server = Server::start("");
+    let function_url = server
+        .function_with_url(
+            "root",
+            &[
+                "--runtime",
+                "nodejs20.x",
+                "--code",
+                &fixture("node-echo").display().to_string(),
+            ],
+            &[],
+        )
+        .await;
+    let origin = host_of(&function_url);
+    let port = function_url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/');
+    let config = server.state().join("root.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"Enabled": true, "DefaultRootObject": "index.html",
+                "Origins": [{{"Id": "fn", "DomainName": "{origin}",
+                             "CustomOriginConfig": {{"OriginProtocolPolicy": "https-only", "HTTPSPort": {port}}}}}],
+                "DefaultCacheBehavior": {{"TargetOriginId": "fn", "ViewerProtocolPolicy": "allow-all",
+                                         "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}}}}"#
+        ),
+    )
+    .unwrap();
+    let domain = server.distribution(&["--distribution-config", config.to_str().unwrap()]);
+    let client = reqwest::Client::new();
+    let get = |path: &str| {
+        client
+            .get(format!("http://{}{path}", server.edge_http))
+            .header("host", &domain)
+            .send()
+    };
+    let v: Value = get("/").await.unwrap().json().await.unwrap();
+    assert_eq!(
+        v["event"]["rawPath"], "/index.html",
+        "/ serves the default root object"
+    );
+    let v: Value = get("/docs/").await.unwrap().json().await.unwrap();
+    assert_eq!(v["event"]["rawPath"], "/docs/", "not for subdirectories");
+
+    // CloudFront: a URL over 8,192 bytes or a head over 20,480 is a 413.
+    let r = get(&format!("/{}", "a".repeat(8_200))).await.unwrap();
+    assert_eq!(r.status(), 413);
+    let r = client
+        .get(format!("http://{}/", server.edge_http))
+        .header("host", &domain)
+        .header("x-big", "b".repeat(21_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    // Still serving.
+    assert_eq!(get("/x").await.unwrap().status(), 200);
+}

@@ -116,6 +116,38 @@ pub struct EdgeCtx {
     distribution: Option<Arc<CompiledDistribution>>,
     behavior: Option<Arc<CompiledBehavior>>,
     local_origin: bool,
+    /// Which member of an origin group this attempt uses (0: primary).
+    member: usize,
+    /// Connection attempts made to the current origin.
+    connect_attempts: u32,
+    /// The origin this attempt goes to.
+    origin_id: Option<String>,
+}
+
+impl EdgeCtx {
+    /// The origin of the current attempt: an origin group's member by attempt, or the
+    /// behavior's origin.
+    fn select_origin(&mut self) -> Option<String> {
+        let (dist, b) = (self.distribution.as_ref()?, self.behavior.as_ref()?);
+        let id = match dist.config.origin_group(&b.target_origin_id) {
+            Some(g) => g.members.get(self.member)?.origin_id.clone(),
+            None => b.target_origin_id.clone(),
+        };
+        self.origin_id = Some(id.clone());
+        Some(id)
+    }
+
+    /// Can this request move to the group's secondary? CloudFront: only from the primary, only
+    /// for GET, HEAD and OPTIONS.
+    fn can_fail_over(&self, method: &http::Method) -> bool {
+        let grouped = match (&self.distribution, &self.behavior) {
+            (Some(d), Some(b)) => d.config.origin_group(&b.target_origin_id).is_some(),
+            _ => false,
+        };
+        grouped
+            && self.member == 0
+            && matches!(*method, http::Method::GET | http::Method::HEAD | http::Method::OPTIONS)
+    }
 }
 
 impl Edge {
@@ -360,15 +392,12 @@ impl ProxyHttp for Edge {
         _session: &mut Session,
         ctx: &mut EdgeCtx,
     ) -> Result<Box<HttpPeer>> {
-        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
+        let origin_id = ctx
+            .select_origin()
+            .ok_or_else(|| internal("no route for this request"))?;
+        let Some(dist) = &ctx.distribution else {
             return Err(internal("no route for this request"));
         };
-        // An origin group's primary member (failover comes with the cache wiring).
-        let origin_id = dist
-            .config
-            .origin_group(&b.target_origin_id)
-            .and_then(|g| g.primary().map(String::from))
-            .unwrap_or_else(|| b.target_origin_id.clone());
         let origin = dist
             .config
             .origin(&origin_id)
@@ -540,6 +569,57 @@ impl ProxyHttp for Edge {
         })
     }
 
+    fn fail_to_connect(
+        &self,
+        session: &mut Session,
+        _peer: &HttpPeer,
+        ctx: &mut EdgeCtx,
+        mut e: Box<Error>,
+    ) -> Box<Error> {
+        // CloudFront: ConnectionAttempts tries per origin, then an origin group's secondary.
+        ctx.connect_attempts += 1;
+        let attempts = ctx
+            .origin_id
+            .as_ref()
+            .and_then(|id| ctx.distribution.as_ref()?.config.origin(id))
+            .map_or(1, |o| o.connection_attempts.max(1));
+        if ctx.connect_attempts < attempts {
+            e.set_retry(true);
+        } else if ctx.can_fail_over(&session.req_header().method) {
+            ctx.member = 1;
+            ctx.connect_attempts = 0;
+            e.set_retry(true);
+        }
+        e
+    }
+
+    async fn upstream_response_filter(
+        &self,
+        session: &mut Session,
+        upstream_response: &mut ResponseHeader,
+        ctx: &mut EdgeCtx,
+    ) -> Result<()> {
+        // CloudFront: an origin group fails over on the status codes it lists.
+        if !ctx.can_fail_over(&session.req_header().method) {
+            return Ok(());
+        }
+        let status = upstream_response.status.as_u16();
+        let listed = ctx
+            .distribution
+            .as_ref()
+            .zip(ctx.behavior.as_ref())
+            .and_then(|(d, b)| d.config.origin_group(&b.target_origin_id))
+            .is_some_and(|g| g.failover_criteria.status_codes.contains(&status));
+        if listed {
+            ctx.member = 1;
+            ctx.connect_attempts = 0;
+            let mut e = Error::explain(ErrorType::HTTPStatus(status), "origin group failover");
+            e.set_retry(true);
+            return Err(e);
+        }
+        Ok(())
+    }
+
     fn should_serve_stale(
         &self,
         _session: &mut Session,
@@ -562,10 +642,9 @@ impl ProxyHttp for Edge {
             return Err(internal("no route for this request"));
         };
         let policy = effective_cache_policy(b).ok_or_else(|| internal("no cache policy"))?;
-        let origin_id = dist
-            .config
-            .origin_group(&b.target_origin_id)
-            .and_then(|g| g.primary().map(String::from))
+        let origin_id = ctx
+            .origin_id
+            .clone()
             .unwrap_or_else(|| b.target_origin_id.clone());
         let origin = dist
             .config

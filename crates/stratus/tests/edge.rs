@@ -563,3 +563,93 @@ async fn default_root_object_and_request_size_limits() {
     // Still serving.
     assert_eq!(get("/x").await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn origin_groups_fail_over_on_listed_statuses_and_connection_failures() {
+    let server = Server::start("");
+    let failing = server
+        .function_with_url(
+            "failing",
+            &["--runtime", "nodejs20.x", "--code", &behaviors_dir()],
+            &[],
+        )
+        .await;
+    let backup = server
+        .function_with_url(
+            "backup",
+            &[
+                "--runtime",
+                "nodejs20.x",
+                "--code",
+                &fixture("node-echo").display().to_string(),
+            ],
+            &[],
+        )
+        .await;
+    let port = failing
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = server.state().join("group.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"Enabled": true,
+                "Origins": [
+                  {{"Id": "primary", "DomainName": "{p}", "CustomOriginConfig": {{"OriginProtocolPolicy": "https-only", "HTTPSPort": {port}}}}},
+                  {{"Id": "backup", "DomainName": "{b}", "CustomOriginConfig": {{"OriginProtocolPolicy": "https-only", "HTTPSPort": {port}}}}},
+                  {{"Id": "dead", "DomainName": "127.0.0.1", "ConnectionAttempts": 1, "ConnectionTimeout": 1,
+                    "CustomOriginConfig": {{"OriginProtocolPolicy": "http-only", "HTTPPort": {dead_port}}}}}],
+                "OriginGroups": {{"Quantity": 2, "Items": [
+                  {{"Id": "group", "FailoverCriteria": {{"StatusCodes": {{"Quantity": 2, "Items": [500, 502]}}}},
+                    "Members": {{"Quantity": 2, "Items": [{{"OriginId": "primary"}}, {{"OriginId": "backup"}}]}}}},
+                  {{"Id": "group2", "FailoverCriteria": {{"StatusCodes": {{"Quantity": 1, "Items": [503]}}}},
+                    "Members": {{"Quantity": 2, "Items": [{{"OriginId": "dead"}}, {{"OriginId": "backup"}}]}}}}]}},
+                "DefaultCacheBehavior": {{"TargetOriginId": "group", "ViewerProtocolPolicy": "allow-all",
+                                         "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+                                         "AllowedMethods": ["GET","HEAD","OPTIONS","PUT","POST","PATCH","DELETE"]}},
+                "CacheBehaviors": [{{"PathPattern": "/dead/*", "TargetOriginId": "group2", "ViewerProtocolPolicy": "allow-all",
+                                    "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}}]}}"#,
+            p = host_of(&failing),
+            b = host_of(&backup),
+        ),
+    )
+    .unwrap();
+    let domain = server.distribution(&["--distribution-config", config.to_str().unwrap()]);
+    let client = reqwest::Client::new();
+    let edge = server.edge_http;
+    // The primary's 502 (the function throws) sends the request to the secondary.
+    let r = client
+        .get(format!("http://{edge}/throw"))
+        .header("host", &domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["event"]["rawPath"], "/throw", "answered by the backup");
+    // A primary that cannot be connected to fails over too.
+    let r = client
+        .get(format!("http://{edge}/dead/x"))
+        .header("host", &domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // CloudFront never fails over other methods: the primary's 502 reaches the viewer.
+    let r = client
+        .post(format!("http://{edge}/throw"))
+        .header("host", &domain)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+}

@@ -7,6 +7,7 @@
 
 pub mod cache_control;
 pub mod cache_key;
+pub mod compression;
 pub mod invalidation;
 pub mod origin_request;
 pub mod pattern;

@@ -30,7 +30,7 @@ use stratus_model::cloudfront::policies::QueryStringBehavior;
 use stratus_model::cloudfront::policies::{cache_policy, CachePolicyConfig};
 
 use crate::cache_control::CacheControl;
-use crate::cache_key::{CacheKeyParts, ViewerRequest as KeyViewer, ViewerScheme};
+use crate::cache_key::{AcceptEncoding, CacheKeyParts, ViewerRequest as KeyViewer, ViewerScheme};
 use crate::origin_request::{
     build_origin_request, compile_custom_headers, EdgeIdentity, OriginTarget,
 };
@@ -122,6 +122,8 @@ pub struct EdgeCtx {
     connect_attempts: u32,
     /// The origin this attempt goes to.
     origin_id: Option<String>,
+    /// Edge compression was enabled for this request (the response may still veto it).
+    compress: bool,
 }
 
 impl EdgeCtx {
@@ -146,7 +148,10 @@ impl EdgeCtx {
         };
         grouped
             && self.member == 0
-            && matches!(*method, http::Method::GET | http::Method::HEAD | http::Method::OPTIONS)
+            && matches!(
+                *method,
+                http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
+            )
     }
 }
 
@@ -216,6 +221,51 @@ impl Edge {
                 .await?;
         }
         Ok(())
+    }
+}
+
+impl Edge {
+    /// CloudFront compresses when the behavior has `Compress`, its cache policy enables gzip
+    /// and/or Brotli with a TTL above zero, and the viewer accepts one of them; never for
+    /// HTTP/1.0 or ranges. pingora's compression module parses `Accept-Encoding` before
+    /// `request_filter`, so this runs in `early_request_filter`; the viewer's header is
+    /// rewritten to the normalised value so Brotli is preferred, as on CloudFront.
+    fn enable_compression(&self, session: &mut Session, ctx: &mut EdgeCtx) {
+        let config = self.config.load();
+        let req = session.req_header();
+        let Some(dist) = config.distribution(&host_of(req)) else {
+            return;
+        };
+        let b = dist.behavior(req.uri.path());
+        let Some(policy) = &b.cache_policy else {
+            return;
+        };
+        let params = &policy.parameters_in_cache_key_and_forwarded_to_origin;
+        if !b.compress || b.ttl.max_ttl == 0 || req.version == Version::HTTP_10 {
+            return;
+        }
+        if req.headers.contains_key(http::header::RANGE) {
+            return;
+        }
+        let normalised = AcceptEncoding::normalize(
+            params.enable_accept_encoding_gzip,
+            params.enable_accept_encoding_brotli,
+            &req.headers,
+            req.version,
+        );
+        let Some(value) = normalised.key_value() else {
+            return;
+        };
+        let _ = session
+            .req_header_mut()
+            .insert_header(http::header::ACCEPT_ENCODING, value);
+        if let Some(c) = session
+            .downstream_modules_ctx
+            .get_mut::<pingora::modules::http::compression::ResponseCompression>()
+        {
+            c.adjust_level(6);
+            ctx.compress = true;
+        }
     }
 }
 
@@ -309,8 +359,12 @@ impl ProxyHttp for Edge {
             let page = responses::error_page(413, None, &ctx.request_id);
             session.set_keepalive(None);
             self.generated(session, ctx, 413, None, page).await?;
-            return Err(Error::explain(ErrorType::HTTPStatus(413), "request too large"));
+            return Err(Error::explain(
+                ErrorType::HTTPStatus(413),
+                "request too large",
+            ));
         }
+        self.enable_compression(session, ctx);
         Ok(())
     }
 
@@ -709,6 +763,20 @@ impl ProxyHttp for Edge {
         // CloudFront's X-Cache from the cache phase: collapsed waiters and stale copies are
         // hits; a 304 revalidation is a RefreshHit; everything that went to the origin for a
         // new object is a Miss.
+        if ctx.compress {
+            if let Err(why) = crate::compression::may_compress(
+                upstream_response.status,
+                &upstream_response.headers,
+            ) {
+                tracing::trace!(reason = why.as_str(), "not compressed");
+                if let Some(c) = session
+                    .downstream_modules_ctx
+                    .get_mut::<pingora::modules::http::compression::ResponseCompression>(
+                ) {
+                    c.adjust_level(0);
+                }
+            }
+        }
         let x_cache = match session.cache.phase() {
             CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => {
                 "Hit from cloudfront"

@@ -653,3 +653,53 @@ async fn origin_groups_fail_over_on_listed_statuses_and_connection_failures() {
         .unwrap();
     assert_eq!(r.status(), 502);
 }
+
+#[tokio::test]
+async fn compress_serves_brotli_or_gzip_under_cloudfronts_rules() {
+    let server = Server::start("");
+    let function_url = server
+        .function_with_url(
+            "pages",
+            &["--runtime", "nodejs20.x", "--code", &behaviors_dir()],
+            &[],
+        )
+        .await;
+    let domain = server.distribution(&[
+        "--origin",
+        &function_url,
+        "--compress",
+        "--viewer-protocol-policy",
+        "allow-all",
+    ]);
+    let client = reqwest::Client::new();
+    let get = |path: &'static str, ae: Option<&'static str>| {
+        let mut r = client
+            .get(format!("http://{}{path}", server.edge_http))
+            .header("host", &domain);
+        if let Some(ae) = ae {
+            r = r.header("accept-encoding", ae);
+        }
+        r.send()
+    };
+    let r = get("/large.html", Some("gzip, deflate, br")).await.unwrap();
+    assert_eq!(
+        r.headers()["content-encoding"],
+        "br",
+        "Brotli preferred when both are accepted"
+    );
+    assert!(r.headers()["vary"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase()
+        .contains("accept-encoding"));
+    let br_len = r.bytes().await.unwrap().len();
+    assert!(br_len < 7_200 / 4, "compressed: {br_len} bytes");
+    let r = get("/large.html", Some("gzip")).await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let r = get("/large.html", None).await.unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(r.bytes().await.unwrap().len(), 7_200);
+    // Under 1,000 bytes: left alone.
+    let r = get("/html", Some("gzip, br")).await.unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+}

@@ -12,6 +12,7 @@ pub mod invalidation;
 pub mod origin_request;
 pub mod pattern;
 pub mod proxy;
+pub mod response_headers;
 pub mod responses;
 pub mod router;
 pub mod serve;

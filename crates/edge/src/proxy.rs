@@ -34,6 +34,7 @@ use crate::cache_key::{AcceptEncoding, CacheKeyParts, ViewerRequest as KeyViewer
 use crate::origin_request::{
     build_origin_request, compile_custom_headers, EdgeIdentity, OriginTarget,
 };
+use crate::response_headers::{CacheTiming, RequestFacts, ServerTiming};
 use crate::responses;
 use crate::router::{CompiledBehavior, CompiledDistribution, EdgeConfig, Route, ViewerRequest};
 use crate::storage::{MemoryStorage, MemoryStorageConfig};
@@ -124,6 +125,8 @@ pub struct EdgeCtx {
     origin_id: Option<String>,
     /// Edge compression was enabled for this request (the response may still veto it).
     compress: bool,
+    /// When the request arrived (Server-Timing).
+    started: Option<std::time::Instant>,
 }
 
 impl EdgeCtx {
@@ -269,6 +272,27 @@ impl Edge {
     }
 }
 
+/// Writes `headers` into `resp` through pingora's API (which keeps its header-case map).
+fn replace_headers(resp: &mut ResponseHeader, headers: &HeaderMap) -> Result<()> {
+    let old: Vec<http::HeaderName> = resp.headers.keys().cloned().collect();
+    for name in old {
+        if !headers.contains_key(&name) {
+            resp.remove_header(&name);
+        }
+    }
+    for name in headers.keys() {
+        let new: Vec<&HeaderValue> = headers.get_all(name).iter().collect();
+        let current: Vec<&HeaderValue> = resp.headers.get_all(name).iter().collect();
+        if new != current {
+            resp.remove_header(name);
+            for v in new {
+                resp.append_header(name.clone(), v.clone())?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn host_of(req: &RequestHeader) -> String {
     req.uri
         .host()
@@ -339,6 +363,7 @@ impl ProxyHttp for Edge {
     fn new_ctx(&self) -> EdgeCtx {
         EdgeCtx {
             request_id: responses::request_id(),
+            started: Some(std::time::Instant::now()),
             ..Default::default()
         }
     }
@@ -777,16 +802,40 @@ impl ProxyHttp for Edge {
                 }
             }
         }
-        let x_cache = match session.cache.phase() {
+        let (x_cache, timing) = match session.cache.phase() {
             CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => {
-                "Hit from cloudfront"
+                ("Hit from cloudfront", CacheTiming::Hit)
             }
             CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => {
-                "RefreshHit from cloudfront"
+                ("RefreshHit from cloudfront", CacheTiming::Refresh)
             }
-            _ => "Miss from cloudfront",
+            _ => ("Miss from cloudfront", CacheTiming::Miss),
         };
-        self.stamp(upstream_response, &ctx.request_id, x_cache)
+        self.stamp(upstream_response, &ctx.request_id, x_cache)?;
+        if let Some(policy) = ctx
+            .behavior
+            .as_ref()
+            .and_then(|b| b.response_headers_policy.clone())
+        {
+            // CloudFront applies the response headers policy to every response of the
+            // behavior, hits and misses.
+            let req = session.req_header();
+            let facts = RequestFacts::from_headers(&req.method, &req.headers);
+            let elapsed_ms = ctx.started.map_or(0, |t| t.elapsed().as_millis() as u64);
+            let server_timing = ServerTiming {
+                cache: timing,
+                pop: &self.settings.pop,
+                request_id: &ctx.request_id,
+                upstream_connect_ms: None,
+                upstream_first_byte_ms: None,
+                downstream_first_byte_ms: elapsed_ms,
+                sample: rand::random::<f64>(),
+            };
+            let mut headers = upstream_response.headers.clone();
+            crate::response_headers::apply(&policy, &facts, &mut headers, Some(&server_timing));
+            replace_headers(upstream_response, &headers)?;
+        }
+        Ok(())
     }
 
     async fn fail_to_proxy(

@@ -703,3 +703,55 @@ async fn compress_serves_brotli_or_gzip_under_cloudfronts_rules() {
     let r = get("/html", Some("gzip, br")).await.unwrap();
     assert!(r.headers().get("content-encoding").is_none());
 }
+
+#[tokio::test]
+async fn response_headers_policies_apply_to_hits_and_misses() {
+    let server = Server::start("");
+    let function_url = server
+        .function_with_url(
+            "rh",
+            &[
+                "--runtime",
+                "nodejs20.x",
+                "--code",
+                &fixture("node-echo").display().to_string(),
+            ],
+            &[],
+        )
+        .await;
+    let secure = server.distribution(&[
+        "--origin",
+        &function_url,
+        "--viewer-protocol-policy",
+        "allow-all",
+        "--response-headers-policy",
+        "CORS-and-SecurityHeadersPolicy",
+    ]);
+    let client = reqwest::Client::new();
+    for expected_cache in ["Miss from cloudfront", "Hit from cloudfront"] {
+        let r = client
+            .get(format!("http://{}/page", server.edge_http))
+            .header("host", &secure)
+            .header("origin", "https://app.example")
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers();
+        assert_eq!(h["x-cache"], expected_cache);
+        assert_eq!(h["strict-transport-security"], "max-age=31536000");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "SAMEORIGIN");
+        assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+        assert_eq!(h["x-xss-protection"], "1; mode=block");
+        assert_eq!(h["access-control-allow-origin"], "*");
+    }
+    // Without Origin, no CORS headers; security headers still.
+    let r = client
+        .get(format!("http://{}/page", server.edge_http))
+        .header("host", &secure)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    assert!(r.headers().contains_key("strict-transport-security"));
+}

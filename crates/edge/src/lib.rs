@@ -5,6 +5,7 @@
 //!
 //! This crate must not know how functions run: a Function URL is an origin like any other.
 
+pub mod access_log;
 pub mod cache_control;
 pub mod cache_key;
 pub mod compression;

@@ -29,6 +29,7 @@ use stratus_model::cloudfront::distribution::OriginProtocolPolicy;
 use stratus_model::cloudfront::policies::QueryStringBehavior;
 use stratus_model::cloudfront::policies::{cache_policy, CachePolicyConfig};
 
+use crate::access_log::{AccessRecord, EdgeResult, ViewerProtocol};
 use crate::cache_control::CacheControl;
 use crate::cache_key::{AcceptEncoding, CacheKeyParts, ViewerRequest as KeyViewer, ViewerScheme};
 use crate::origin_request::{
@@ -79,6 +80,8 @@ impl std::fmt::Debug for EdgeCache {
 
 /// What every request of the edge shares.
 pub struct EdgeSettings {
+    /// Standard access logs, one file per distribution; `None` logs nothing.
+    pub access_log: Option<crate::access_log::AccessLogWriter>,
     /// The cache; `None` proxies everything.
     pub cache: Option<EdgeCache>,
     /// `X-Amz-Cf-Pop`.
@@ -125,8 +128,12 @@ pub struct EdgeCtx {
     origin_id: Option<String>,
     /// Edge compression was enabled for this request (the response may still veto it).
     compress: bool,
-    /// When the request arrived (Server-Timing).
+    /// When the request arrived (Server-Timing, access log).
     started: Option<std::time::Instant>,
+    /// The distribution the Host named, even when CloudFront answered itself.
+    logged_distribution: Option<Arc<CompiledDistribution>>,
+    /// `Redirect` / `Error` for responses CloudFront generated.
+    generated: Option<EdgeResult>,
 }
 
 impl EdgeCtx {
@@ -196,7 +203,7 @@ impl Edge {
     async fn generated(
         &self,
         session: &mut Session,
-        ctx: &EdgeCtx,
+        ctx: &mut EdgeCtx,
         status: u16,
         location: Option<&str>,
         body: String,
@@ -213,6 +220,11 @@ impl Edge {
         } else {
             "Error from cloudfront"
         };
+        ctx.generated = Some(if location.is_some() {
+            EdgeResult::Redirect
+        } else {
+            EdgeResult::Error
+        });
         self.stamp(&mut resp, &ctx.request_id, x_cache)?;
         let head_only = session.req_header().method == http::Method::HEAD;
         session
@@ -407,6 +419,7 @@ impl ProxyHttp for Edge {
             self.generated(session, ctx, 403, None, page).await?;
             return Ok(true);
         };
+        ctx.logged_distribution = Some(dist.clone());
         let path = req.uri.path().to_string();
         let path_and_query = req
             .uri
@@ -836,6 +849,72 @@ impl ProxyHttp for Edge {
             replace_headers(upstream_response, &headers)?;
         }
         Ok(())
+    }
+
+    async fn logging(&self, session: &mut Session, _e: Option<&Error>, ctx: &mut EdgeCtx) {
+        let (Some(writer), Some(dist)) = (&self.settings.access_log, &ctx.logged_distribution)
+        else {
+            return;
+        };
+        let req = session.req_header();
+        let header = |name: http::HeaderName| {
+            req.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        let resp = session.response_written();
+        let resp_header = |name: http::HeaderName| {
+            resp.and_then(|r| r.headers.get(name))
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        let result = ctx.generated.unwrap_or(match session.cache.phase() {
+            CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => EdgeResult::Hit,
+            CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => EdgeResult::RefreshHit,
+            _ if resp.is_some_and(|r| r.status.as_u16() >= 500) => EdgeResult::Error,
+            _ => EdgeResult::Miss,
+        });
+        let peer = peer_of(session);
+        let elapsed = ctx.started.map(|t| t.elapsed()).unwrap_or_default();
+        let record = AccessRecord {
+            time: std::time::SystemTime::now(),
+            edge_location: self.settings.pop.clone(),
+            sc_bytes: session.body_bytes_sent() as u64,
+            c_ip: peer.ip(),
+            cs_method: req.method.clone(),
+            cs_host: dist.domain.clone(),
+            cs_uri_stem: req.uri.path().to_string(),
+            sc_status: resp.map_or(0, |r| r.status.as_u16()),
+            cs_referer: header(http::header::REFERER),
+            cs_user_agent: header(http::header::USER_AGENT),
+            cs_uri_query: req.uri.query().map(String::from),
+            cs_cookie: header(http::header::COOKIE),
+            edge_result_type: result,
+            edge_request_id: ctx.request_id.clone(),
+            host_header: host_of(req),
+            cs_protocol: if self.https {
+                ViewerProtocol::Https
+            } else {
+                ViewerProtocol::Http
+            },
+            cs_bytes: session.body_bytes_read() as u64,
+            time_taken: elapsed,
+            x_forwarded_for: header(http::header::HeaderName::from_static("x-forwarded-for")),
+            edge_response_result_type: result,
+            cs_protocol_version: req.version,
+            c_port: peer.port(),
+            time_to_first_byte: elapsed,
+            sc_content_type: resp_header(http::header::CONTENT_TYPE),
+            sc_content_len: resp_header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+            ..Default::default()
+        };
+        let include_cookies = dist
+            .config
+            .logging
+            .as_ref()
+            .is_some_and(|l| l.include_cookies);
+        writer.log(&dist.id, record, include_cookies);
     }
 
     async fn fail_to_proxy(

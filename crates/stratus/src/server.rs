@@ -213,6 +213,7 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
     let front = Arc::new(UrlFront::new(host.clone(), keys, config.domain.clone()));
     tokio::spawn(front.serve(url_listener, Some(tokio_rustls::TlsAcceptor::from(tls))));
     start_edge(
+        state,
         &config,
         &ca,
         &host,
@@ -283,6 +284,7 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
 /// process's own Function URLs resolve to its URL listener, as DNS would on AWS, and are
 /// verified against the local CA.
 fn start_edge(
+    state: &Path,
     config: &Config,
     ca: &LocalCa,
     host: &FunctionHost,
@@ -298,7 +300,11 @@ fn start_edge(
             .filter(|id| functions.url_target(id).is_some())
             .map(|_| url_addr)
     });
+    let access_log =
+        stratus_edge::access_log::AccessLogWriter::start(state.join("logs").join("cloudfront"))
+            .context("starting the access log writer")?;
     let settings = Arc::new(stratus_edge::proxy::EdgeSettings {
+        access_log: Some(access_log),
         cache: Some(stratus_edge::proxy::EdgeCache::leak(
             config.cache_size_mb * 1024 * 1024,
         )),

@@ -86,6 +86,9 @@ pub struct EdgeSettings {
     pub cache: Option<EdgeCache>,
     /// `X-Amz-Cf-Pop`.
     pub pop: String,
+    /// Add `X-Stratus-Cache`, saying why a response was or was not cached (a debug aid
+    /// CloudFront lacks).
+    pub debug_headers: bool,
     /// The HTTPS listener's port, for `redirect-to-https` locations.
     pub https_port: Option<u16>,
     /// Origins served by this process.
@@ -134,6 +137,8 @@ pub struct EdgeCtx {
     logged_distribution: Option<Arc<CompiledDistribution>>,
     /// `Redirect` / `Error` for responses CloudFront generated.
     generated: Option<EdgeResult>,
+    /// Why the response was or was not cached, for the debug header.
+    cache_note: Option<String>,
 }
 
 impl EdgeCtx {
@@ -645,6 +650,10 @@ impl ProxyHttp for Edge {
             now,
             None,
         );
+        ctx.cache_note = Some(match &decision {
+            Freshness::Cacheable(c) => format!("stored for {} s: {}", c.ttl, c.rule.as_str()),
+            Freshness::NotCacheable(r) => format!("not stored: {}", r.as_str()),
+        });
         Ok(match decision {
             Freshness::Cacheable(c) => RespCacheable::Cacheable(CacheMeta::new(
                 now + Duration::from_secs(c.ttl),
@@ -825,6 +834,18 @@ impl ProxyHttp for Edge {
             _ => ("Miss from cloudfront", CacheTiming::Miss),
         };
         self.stamp(upstream_response, &ctx.request_id, x_cache)?;
+        if self.settings.debug_headers {
+            let phase = session.cache.phase();
+            let note = match (&ctx.cache_note, &phase) {
+                (_, CachePhase::Hit) => "served from the cache".to_string(),
+                (Some(n), _) => n.clone(),
+                (None, p) => format!("cache phase {}", p.as_str()),
+            };
+            let value = format!("{}; {note}", phase.as_str());
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                upstream_response.insert_header("x-stratus-cache", v)?;
+            }
+        }
         if let Some(policy) = ctx
             .behavior
             .as_ref()

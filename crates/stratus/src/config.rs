@@ -34,6 +34,8 @@ pub(crate) struct Config {
     pub(crate) pop: String,
     /// The edge's memory cache, in MiB. Default: 256.
     pub(crate) cache_size_mb: usize,
+    /// Edge responses say why they were or were not cached (`X-Stratus-Cache`). Default: false.
+    pub(crate) debug_headers: bool,
     /// Domain of Function URL hosts (`<id>.lambda-url.<region>.<domain>`). Default: `localhost`.
     pub(crate) domain: String,
     /// Seconds an idle execution environment is kept warm. Default: 600.
@@ -54,6 +56,7 @@ impl Default for Config {
             edge_https_port: 8443,
             pop: "LOC50-C1".into(),
             cache_size_mb: 256,
+            debug_headers: false,
             domain: "localhost".into(),
             idle_timeout_secs: 600,
             credentials: vec![],

@@ -309,6 +309,7 @@ fn start_edge(
             config.cache_size_mb * 1024 * 1024,
         )),
         pop: config.pop.clone(),
+        debug_headers: config.debug_headers,
         https_port: Some(https_port),
         local_origins,
         local_ca: vec![ca.cert_der()],

@@ -789,3 +789,37 @@ async fn response_headers_policies_apply_to_hits_and_misses() {
     assert!(r.headers().get("access-control-allow-origin").is_none());
     assert!(r.headers().contains_key("strict-transport-security"));
 }
+
+#[tokio::test]
+async fn the_debug_header_says_why_a_response_was_or_was_not_cached() {
+    let server = Server::start("debug_headers = true\n");
+    let function_url = server
+        .function_with_url(
+            "dbg",
+            &["--runtime", "nodejs20.x", "--code", &behaviors_dir()],
+            &[],
+        )
+        .await;
+    let domain = server.distribution(&[
+        "--origin",
+        &function_url,
+        "--viewer-protocol-policy",
+        "allow-all",
+    ]);
+    let client = reqwest::Client::new();
+    let get = |path: &'static str| {
+        client
+            .get(format!("http://{}{path}", server.edge_http))
+            .header("host", &domain)
+            .send()
+    };
+    let debug =
+        |r: &reqwest::Response| r.headers()["x-stratus-cache"].to_str().unwrap().to_string();
+    // No Cache-Control from the function: CachingOptimized's DefaultTTL decides.
+    let d = debug(&get("/pid").await.unwrap());
+    assert!(d.contains("stored for 86400 s: DefaultTtl"), "{d}");
+    assert!(debug(&get("/pid").await.unwrap()).contains("served from the cache"));
+    // A 418 is not a status CloudFront caches.
+    let d = debug(&get("/teapot").await.unwrap());
+    assert!(d.contains("not stored: StatusNotCacheable"), "{d}");
+}

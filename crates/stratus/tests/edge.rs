@@ -823,3 +823,57 @@ async fn the_debug_header_says_why_a_response_was_or_was_not_cached() {
     let d = debug(&get("/teapot").await.unwrap());
     assert!(d.contains("not stored: StatusNotCacheable"), "{d}");
 }
+
+#[tokio::test]
+async fn bad_input_on_the_edge_gets_an_error_and_the_edge_keeps_serving() {
+    use std::io::{Read, Write};
+    let server = Server::start("");
+    let domain = {
+        let list = server.cli(&["distribution", "list"]);
+        host_of(list.split_whitespace().nth(1).unwrap())
+    };
+    let raw = |addr: std::net::SocketAddr, bytes: Vec<u8>| {
+        std::thread::spawn(move || {
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            let _ = s.write_all(&bytes);
+            let mut out = Vec::new();
+            let _ = s.read_to_end(&mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        })
+        .join()
+        .unwrap()
+    };
+    let edge = server.edge_http;
+    let garbage = raw(edge, b"\x00\x01\x02 not http\r\n\r\n".to_vec());
+    assert!(
+        garbage.is_empty() || garbage.starts_with("HTTP/1.1 400"),
+        "{garbage:?}"
+    );
+    let bad_line = raw(edge, b"GET /a b c HTTP/9.9\r\nHost: x\r\n\r\n".to_vec());
+    assert!(
+        bad_line.is_empty() || bad_line.starts_with("HTTP/1.1 4"),
+        "{bad_line:?}"
+    );
+    let huge = format!(
+        "GET / HTTP/1.1\r\nHost: {domain}\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(30_000)
+    );
+    let r = raw(edge, huge.into_bytes());
+    assert!(
+        r.is_empty() || r.starts_with("HTTP/1.1 413") || r.starts_with("HTTP/1.1 400"),
+        "{:?}",
+        &r[..r.len().min(60)]
+    );
+    let tls_junk = raw(server.edge_https, b"\x16\x03\x01\x00\x05hello".to_vec());
+    assert!(!tls_junk.starts_with("HTTP/1.1 200"));
+    // The edge still answers, over both listeners.
+    let r = server
+        .edge_client(&domain)
+        .get(format!("https://{domain}:{}/", server.edge_https.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -481,8 +481,18 @@ fn disposition(name: &HeaderName, accept_encoding: AcceptEncoding) -> Dispositio
         // Written below from the policies' selections.
         "host" | "user-agent" | "via" | "x-forwarded-for" | "cookie" => Disposition::Skip,
         "accept-encoding" if accept_encoding.is_normalized() => Disposition::Skip,
-        // The body always travels (spec §4), so its framing does too.
-        "content-length" | "transfer-encoding" => Disposition::Always,
+        // The body always travels (spec §4), so its framing and type do too (without a type
+        // a Function URL would base64 a POST body).
+        "content-length" | "transfer-encoding" | "content-type" => Disposition::Always,
+        // CloudFront forwards conditional and range headers (spec §7's table); for a cache
+        // fill pingora has already removed `Range` and the viewer's `If-*`, and for a
+        // revalidation it has added its own `If-None-Match` / `If-Modified-Since`.
+        "if-match"
+        | "if-none-match"
+        | "if-modified-since"
+        | "if-unmodified-since"
+        | "if-range"
+        | "range" => Disposition::Always,
         // ⚠ Spec §4: a captured Function URL request whose policies forwarded no viewer
         // headers still carried the browser's cache-control and pragma.
         "cache-control" | "pragma" => Disposition::Always,

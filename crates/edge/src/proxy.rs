@@ -755,7 +755,19 @@ impl ProxyHttp for Edge {
             .map_err(|_| internal("invalid custom origin header"))?;
         let peer = peer_of(session);
         let req = session.req_header();
-        let headers = viewer_headers(req);
+        // Start from the request pingora prepared for the origin, not the viewer's: for a
+        // cache fill it dropped `Range` and for a revalidation it added `If-None-Match` /
+        // `If-Modified-Since` (CloudFront forwards conditional headers).
+        let mut headers = upstream.headers.clone();
+        if !headers.contains_key(http::header::HOST) {
+            if let Some(h) = req.headers.get(http::header::HOST).cloned().or_else(|| {
+                req.uri
+                    .authority()
+                    .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            }) {
+                headers.insert(http::header::HOST, h);
+            }
+        }
         let viewer = KeyViewer {
             method: &req.method,
             path: req.uri.path(),

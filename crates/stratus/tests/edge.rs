@@ -877,3 +877,46 @@ async fn bad_input_on_the_edge_gets_an_error_and_the_edge_keeps_serving() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn revalidation_is_a_refresh_hit_and_ranges_come_from_the_cached_object() {
+    let server = Server::start("");
+    let function_url = server
+        .function_with_url(
+            "validators",
+            &["--runtime", "nodejs20.x", "--code", &behaviors_dir()],
+            &[],
+        )
+        .await;
+    let domain = server.distribution(&[
+        "--origin",
+        &function_url,
+        "--viewer-protocol-policy",
+        "allow-all",
+    ]);
+    let client = reqwest::Client::new();
+    let get = |range: Option<&'static str>| {
+        let mut r = client
+            .get(format!("http://{}/etag", server.edge_http))
+            .header("host", &domain);
+        if let Some(range) = range {
+            r = r.header("range", range);
+        }
+        r.send()
+    };
+    let r = get(None).await.unwrap();
+    assert_eq!(r.headers()["x-cache"], "Miss from cloudfront");
+    assert_eq!(r.text().await.unwrap(), "versioned body 0123456789");
+    // A range of the cached object, served by the edge.
+    let r = get(Some("bytes=0-8")).await.unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.headers()["x-cache"], "Hit from cloudfront");
+    assert_eq!(r.headers()["content-range"], "bytes 0-8/25");
+    assert_eq!(r.text().await.unwrap(), "versioned");
+    // After max-age=1 the edge revalidates with If-None-Match; the origin's 304 refreshes it.
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let r = get(None).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-cache"], "RefreshHit from cloudfront");
+    assert_eq!(r.text().await.unwrap(), "versioned body 0123456789");
+}

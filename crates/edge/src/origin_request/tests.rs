@@ -586,8 +586,20 @@ fn body_framing_and_observed_pass_through_headers_always_travel() {
     assert_eq!(header(&out, "content-length"), Some("11"));
     assert_eq!(header(&out, "cache-control"), Some("no-cache"));
     assert_eq!(header(&out, "pragma"), Some("no-cache"));
-    // Not in the observed set: only by policy.
-    assert_eq!(header(&out, "content-type"), None);
+    // The body's type travels with it (a Function URL would otherwise base64 the body).
+    assert_eq!(header(&out, "content-type"), Some("application/json"));
+    // Conditional and range headers are forwarded (CloudFront's table).
+    let conditional = get("/")
+        .header("if-none-match", "\"v1\"")
+        .header("if-modified-since", "Wed, 21 Oct 2015 07:28:00 GMT")
+        .header("range", "bytes=0-9");
+    let out = conditional.to(&fn_url(), &cp("CachingOptimized"), None);
+    assert_eq!(header(&out, "if-none-match"), Some("\"v1\""));
+    assert_eq!(
+        header(&out, "if-modified-since"),
+        Some("Wed, 21 Oct 2015 07:28:00 GMT")
+    );
+    assert_eq!(header(&out, "range"), Some("bytes=0-9"));
     let chunked = get("/").header("transfer-encoding", "chunked");
     let out = chunked.to(&fn_url(), &cp("CachingDisabled"), None);
     assert_eq!(header(&out, "transfer-encoding"), Some("chunked"));

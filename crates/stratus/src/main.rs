@@ -11,6 +11,11 @@ use clap::Parser;
 
 use cli::{Cli, Command, DistributionCommand, FunctionCommand};
 
+// The edge's hit path allocates on several worker threads at once; glibc's malloc showed
+// lock contention there (bench/README.md). mimalloc keeps per-thread heaps.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

@@ -942,6 +942,20 @@ impl ProxyHttp for Edge {
             sc_content_len: resp_header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
             ..Default::default()
         };
+        // Prometheus: requests, bytes and latency per distribution and result (the hit ratio is
+        // Hit / all), and the cache's size.
+        let labels = [
+            ("distribution", dist.id.clone()),
+            ("result", result.as_str().to_string()),
+        ];
+        metrics::counter!("stratus_edge_requests_total", &labels).increment(1);
+        metrics::counter!("stratus_edge_response_bytes_total", &labels).increment(record.sc_bytes);
+        metrics::histogram!("stratus_edge_request_duration_seconds", &labels)
+            .record(elapsed.as_secs_f64());
+        if let Some(cache) = &self.settings.cache {
+            metrics::gauge!("stratus_edge_cache_bytes").set(cache.storage.size_bytes() as f64);
+            metrics::gauge!("stratus_edge_cache_objects").set(cache.storage.len() as f64);
+        }
         let include_cookies = dist
             .config
             .logging

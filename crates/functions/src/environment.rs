@@ -102,6 +102,23 @@ impl Completed {
             Outcome::Success => (None, None),
             Outcome::FunctionError(t) => (Some("error"), Some(t.as_str())),
         };
+        let labels = [
+            (
+                "function",
+                self.env.function.spec.config.function_name.clone(),
+            ),
+            ("outcome", status.unwrap_or("success").to_string()),
+        ];
+        metrics::counter!("stratus_function_invocations_total", &labels).increment(1);
+        metrics::histogram!("stratus_function_duration_seconds", &labels)
+            .record(self.duration.as_secs_f64());
+        if self.init.is_some() {
+            metrics::counter!(
+                "stratus_function_cold_starts_total",
+                "function" => self.env.function.spec.config.function_name.clone()
+            )
+            .increment(1);
+        }
         self.env.report(
             &self.request_id,
             self.duration,

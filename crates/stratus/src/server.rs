@@ -227,6 +227,23 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
         edge: edge_table.clone(),
         host: host.clone(),
     });
+    // Prometheus metrics beside the Lambda API: GET /metrics.
+    let router = match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+        Ok(handle) => router.route(
+            "/metrics",
+            axum::routing::get(move || {
+                let handle = handle.clone();
+                async move {
+                    handle.run_upkeep();
+                    handle.render()
+                }
+            }),
+        ),
+        Err(e) => {
+            tracing::warn!("metrics are off: {e}");
+            router
+        }
+    };
     tokio::spawn(async move {
         if let Err(e) = axum::serve(api_listener, router).await {
             tracing::error!("Lambda API stopped: {e}");

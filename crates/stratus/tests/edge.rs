@@ -920,3 +920,37 @@ async fn revalidation_is_a_refresh_hit_and_ranges_come_from_the_cached_object() 
     assert_eq!(r.headers()["x-cache"], "RefreshHit from cloudfront");
     assert_eq!(r.text().await.unwrap(), "versioned body 0123456789");
 }
+
+#[tokio::test]
+async fn prometheus_metrics_count_requests_by_distribution_and_result() {
+    let server = Server::start("");
+    let list = server.cli(&["distribution", "list"]);
+    let id = list.split_whitespace().next().unwrap().to_string();
+    let url = list.split_whitespace().nth(1).unwrap().to_string();
+    let client = server.edge_client(&host_of(&url));
+    assert_eq!(
+        client.get(&url).send().await.unwrap().headers()["x-cache"],
+        "Miss from cloudfront"
+    );
+    assert_eq!(
+        client.get(&url).send().await.unwrap().headers()["x-cache"],
+        "Hit from cloudfront"
+    );
+    let metrics = reqwest::get(format!("http://{}/metrics", server.api_addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let hit = format!(r#"stratus_edge_requests_total{{distribution="{id}",result="Hit"}} 1"#);
+    let miss = format!(r#"stratus_edge_requests_total{{distribution="{id}",result="Miss"}} 1"#);
+    assert!(metrics.contains(&hit), "{metrics}");
+    assert!(metrics.contains(&miss), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"stratus_function_invocations_total{function="hello",outcome="success"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("stratus_edge_cache_bytes "), "{metrics}");
+}

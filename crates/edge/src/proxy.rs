@@ -135,6 +135,8 @@ pub struct EdgeCtx {
     started: Option<std::time::Instant>,
     /// The distribution the Host named, even when CloudFront answered itself.
     logged_distribution: Option<Arc<CompiledDistribution>>,
+    /// The behavior the path matched (resolved once, in `early_request_filter`).
+    matched: Option<Arc<CompiledBehavior>>,
     /// `Redirect` / `Error` for responses CloudFront generated.
     generated: Option<EdgeResult>,
     /// Why the response was or was not cached, for the debug header.
@@ -251,12 +253,10 @@ impl Edge {
     /// `request_filter`, so this runs in `early_request_filter`; the viewer's header is
     /// rewritten to the normalised value so Brotli is preferred, as on CloudFront.
     fn enable_compression(&self, session: &mut Session, ctx: &mut EdgeCtx) {
-        let config = self.config.load();
-        let req = session.req_header();
-        let Some(dist) = config.distribution(&host_of(req)) else {
+        let Some(b) = ctx.matched.clone() else {
             return;
         };
-        let b = dist.behavior(req.uri.path());
+        let req = session.req_header();
         let Some(policy) = &b.cache_policy else {
             return;
         };
@@ -406,15 +406,22 @@ impl ProxyHttp for Edge {
                 "request too large",
             ));
         }
+        // Host → distribution and path → behavior, once for every later phase.
+        let config = self.config.load();
+        let req = session.req_header();
+        if let Some(dist) = config.distribution(&host_of(req)).cloned() {
+            ctx.matched = Some(dist.behavior(req.uri.path()).clone());
+            ctx.logged_distribution = Some(dist);
+        }
         self.enable_compression(session, ctx);
         Ok(())
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut EdgeCtx) -> Result<bool> {
-        let config = self.config.load();
         let req = session.req_header();
         let host = host_of(req);
-        let Some(dist) = config.distribution(&host).cloned() else {
+        let (Some(dist), Some(matched)) = (ctx.logged_distribution.clone(), ctx.matched.clone())
+        else {
             // CloudFront: a Host that names no distribution.
             let page = responses::error_page(
                 403,
@@ -424,7 +431,6 @@ impl ProxyHttp for Edge {
             self.generated(session, ctx, 403, None, page).await?;
             return Ok(true);
         };
-        ctx.logged_distribution = Some(dist.clone());
         let path = req.uri.path().to_string();
         let path_and_query = req
             .uri
@@ -446,7 +452,7 @@ impl ProxyHttp for Edge {
             has_body: has_body(&req.headers),
             https_port: self.settings.https_port,
         };
-        match dist.route(&route_req) {
+        match dist.route_behavior(&matched, &route_req) {
             Route::Serve(b) => {
                 ctx.behavior = Some(b.clone());
                 ctx.distribution = Some(dist.clone());

@@ -282,10 +282,18 @@ impl CompiledDistribution {
 
     /// Routes a request.
     pub fn route(&self, req: &ViewerRequest<'_>) -> Route<'_> {
+        self.route_behavior(self.behavior(req.path), req)
+    }
+
+    /// Routes a request whose behavior was already matched (by [`Self::behavior`]).
+    pub fn route_behavior<'a>(
+        &'a self,
+        behavior: &'a Arc<CompiledBehavior>,
+        req: &ViewerRequest<'_>,
+    ) -> Route<'a> {
         if !self.enabled {
             return Route::Forbidden(Forbidden::Disabled);
         }
-        let behavior = self.behavior(req.path);
         if !req.https {
             match behavior.viewer_protocol_policy {
                 ViewerProtocolPolicy::AllowAll => {}

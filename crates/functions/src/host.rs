@@ -25,8 +25,6 @@ pub struct HostSettings {
     pub idle_timeout: Duration,
     /// How often memory is sampled. Default: 100 ms.
     pub memory_tick: Duration,
-    /// Access key pair given to runtimes as their execution-role credentials, if any.
-    pub execution_credentials: Option<(String, String)>,
 }
 
 impl HostSettings {
@@ -37,7 +35,6 @@ impl HostSettings {
             state_dir: state_dir.into(),
             idle_timeout: Duration::from_secs(600),
             memory_tick: Duration::from_millis(100),
-            execution_credentials: None,
         }
     }
 }

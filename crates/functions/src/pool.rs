@@ -230,10 +230,6 @@ impl Function {
         if let Some(exec_env) = c.runtime.execution_env() {
             env.push(("AWS_EXECUTION_ENV".into(), exec_env));
         }
-        if let Some(creds) = &self.host.settings.execution_credentials {
-            env.push(("AWS_ACCESS_KEY_ID".into(), creds.0.clone()));
-            env.push(("AWS_SECRET_ACCESS_KEY".into(), creds.1.clone()));
-        }
         env
     }
 }

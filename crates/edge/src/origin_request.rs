@@ -629,6 +629,71 @@ pub fn build_origin_request(
     })
 }
 
+/// The origin's `Vary` as CloudFront passes it to viewers (spec §7, "Vary"): the cache key
+/// comes only from the policies, so `Vary` keeps only `Accept-Encoding`, `Cookie`, the headers
+/// a policy forwards, `User-Agent` when a device-type header (`CloudFront-Is-*-Viewer`) is
+/// forwarded, and `*`; other names are dropped, and a `Vary` left empty is removed. Returns
+/// whether the origin said `Vary: *`.
+pub fn viewer_vary(
+    cache_policy: &CachePolicyConfig,
+    origin_request_policy: Option<&OriginRequestPolicyConfig>,
+    response: &mut HeaderMap,
+) -> bool {
+    if !response.contains_key(header::VARY) {
+        return false;
+    }
+    let selection = HeaderSelection {
+        cache: &cache_policy
+            .parameters_in_cache_key_and_forwarded_to_origin
+            .headers_config,
+        orp: origin_request_policy.map(|p| &p.headers_config),
+    };
+    let device_headers = selection.generated().iter().any(|h| {
+        matches!(
+            h,
+            CloudFrontHeader::IsAndroidViewer
+                | CloudFrontHeader::IsDesktopViewer
+                | CloudFrontHeader::IsIosViewer
+                | CloudFrontHeader::IsMobileViewer
+                | CloudFrontHeader::IsSmartTvViewer
+                | CloudFrontHeader::IsTabletViewer
+        )
+    });
+    let mut star = false;
+    let mut kept: Vec<String> = Vec::new();
+    for value in response.get_all(header::VARY) {
+        let Ok(text) = value.to_str() else { continue };
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let keep = if name == "*" {
+                star = true;
+                true
+            } else if name.eq_ignore_ascii_case("accept-encoding")
+                || name.eq_ignore_ascii_case("cookie")
+            {
+                true
+            } else if name.eq_ignore_ascii_case("user-agent") {
+                device_headers || selection.forwards(&header::USER_AGENT)
+            } else {
+                HeaderName::from_bytes(name.as_bytes()).is_ok_and(|n| {
+                    selection.forwards(&n)
+                        || CloudFrontHeader::from_name(name)
+                            .is_some_and(|h| selection.generated().contains(&h))
+                })
+            };
+            if keep && !kept.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+                kept.push(name.to_string());
+            }
+        }
+    }
+    response.remove(header::VARY);
+    if let Ok(v) = HeaderValue::from_str(&kept.join(", ")) {
+        if !kept.is_empty() {
+            response.insert(header::VARY, v);
+        }
+    }
+    star
+}
+
 /// `OriginPath` + path, and the union of both policies' query parameters in request order.
 ///
 /// The forwarded query string is rebuilt from the same parsed parameters the cache key holds

@@ -32,6 +32,7 @@ use stratus_model::cloudfront::policies::{cache_policy, CachePolicyConfig};
 use crate::access_log::{AccessRecord, EdgeResult, ViewerProtocol};
 use crate::cache_control::CacheControl;
 use crate::cache_key::{AcceptEncoding, CacheKeyParts, ViewerRequest as KeyViewer, ViewerScheme};
+use crate::error_pages::{ErrorPage, INTERNAL_HEADER};
 use crate::origin_request::{
     build_origin_request, compile_custom_headers, EdgeIdentity, OriginTarget,
 };
@@ -97,6 +98,8 @@ pub struct EdgeSettings {
     pub local_ca: Vec<Vec<u8>>,
     /// This edge's node name in `Via` (32 hex digits, one per process).
     pub node: String,
+    /// Fetches custom error pages through this edge (its HTTP listener is set once bound).
+    pub error_pages: crate::error_pages::PageFetcher,
 }
 
 impl std::fmt::Debug for EdgeSettings {
@@ -141,6 +144,13 @@ pub struct EdgeCtx {
     generated: Option<EdgeResult>,
     /// Why the response was or was not cached, for the debug header.
     cache_note: Option<String>,
+    /// This edge fetching a custom error page for another request.
+    internal: bool,
+    /// The status the origin (or the cache) answered with, before a custom error page.
+    origin_status: Option<u16>,
+    /// A custom error page replacing the response; its body goes out in
+    /// `response_body_filter` (or whole from `fail_to_proxy`, for bodiless errors).
+    error_page: Option<ErrorPage>,
 }
 
 impl EdgeCtx {
@@ -244,6 +254,58 @@ impl Edge {
         }
         Ok(())
     }
+}
+
+impl Edge {
+    /// The custom error page for `status`, fetched through this edge, when the distribution
+    /// customises it (never for the edge's own page fetches).
+    async fn custom_error_page(&self, ctx: &EdgeCtx, status: u16) -> Option<ErrorPage> {
+        if ctx.internal {
+            return None;
+        }
+        let dist = ctx.logged_distribution.as_ref()?;
+        let response = crate::error_pages::replacement(&dist.config, status)?;
+        self.settings
+            .error_pages
+            .fetch(&dist.domain, status, response)
+            .await
+    }
+
+    /// Writes a custom error page as the whole response (for errors that never reached
+    /// `response_filter` with a body to replace).
+    async fn write_page(
+        &self,
+        session: &mut Session,
+        ctx: &mut EdgeCtx,
+        page: ErrorPage,
+    ) -> Result<()> {
+        let mut resp = page_header(&page, session.req_header().version)?;
+        self.stamp(&mut resp, &ctx.request_id, "Error from cloudfront")?;
+        ctx.generated = Some(EdgeResult::Error);
+        let head_only = session.req_header().method == http::Method::HEAD;
+        session
+            .write_response_header(Box::new(resp), head_only)
+            .await?;
+        if !head_only {
+            session.write_response_body(Some(page.body), true).await?;
+        }
+        Ok(())
+    }
+}
+
+/// `ErrorType::Custom` of the error that hands a bodiless error's custom page to
+/// `fail_to_proxy`.
+const CUSTOM_ERROR_PAGE: &str = "CustomErrorPage";
+
+/// The response header for a custom error page: `ResponseCode` with the page's own headers.
+fn page_header(page: &ErrorPage, version: Version) -> Result<ResponseHeader> {
+    let mut resp = ResponseHeader::build(page.status, Some(page.headers.len() + 8))?;
+    resp.set_version(version);
+    for (name, value) in page.headers.iter() {
+        resp.append_header(name.clone(), value.clone())?;
+    }
+    resp.insert_header(http::header::CONTENT_LENGTH, page.body.len().to_string())?;
+    Ok(resp)
 }
 
 impl Edge {
@@ -406,6 +468,11 @@ impl ProxyHttp for Edge {
                 "request too large",
             ));
         }
+        // A custom error page fetched by this edge: trusted only with this process's token,
+        // and never seen by the rules or the origin.
+        if let Some(v) = session.req_header_mut().remove_header(INTERNAL_HEADER) {
+            ctx.internal = self.settings.error_pages.is_internal(v.as_bytes());
+        }
         // Host → distribution and path → behavior, once for every later phase.
         let config = self.config.load();
         let req = session.req_header();
@@ -447,7 +514,8 @@ impl ProxyHttp for Edge {
             path: &path,
             path_and_query: &path_and_query,
             host: &host_name,
-            https: self.https,
+            // CloudFront fetches error pages itself, whatever the viewer protocol policy.
+            https: self.https || ctx.internal,
             http10: req.version == Version::HTTP_10,
             has_body: has_body(&req.headers),
             https_port: self.settings.https_port,
@@ -639,9 +707,12 @@ impl ProxyHttp for Edge {
         resp: &ResponseHeader,
         ctx: &mut EdgeCtx,
     ) -> Result<RespCacheable> {
-        let Some(b) = &ctx.behavior else {
+        let (Some(b), Some(dist)) = (&ctx.behavior, &ctx.distribution) else {
             return Ok(RespCacheable::Uncacheable(NoCacheReason::Custom("NoRoute")));
         };
+        let error_caching_min_ttl =
+            crate::error_pages::custom_response(&dist.config, resp.status.as_u16())
+                .map(|r| r.error_caching_min_ttl);
         let header = |name: http::HeaderName| resp.headers.get(name).and_then(|v| v.to_str().ok());
         let cache_control = CacheControl::from_headers(&resp.headers);
         let now = std::time::SystemTime::now();
@@ -654,8 +725,21 @@ impl ProxyHttp for Edge {
                 date: header(http::header::DATE),
             },
             now,
-            None,
+            error_caching_min_ttl,
         );
+        // CloudFront: `Vary: *` with MinTTL 0 sends every request to the origin.
+        let decision = match decision {
+            Freshness::Cacheable(_)
+                if b.ttl.min_ttl == 0
+                    && resp.headers.get_all(http::header::VARY).iter().any(|v| {
+                        v.to_str()
+                            .is_ok_and(|v| v.split(',').any(|n| n.trim() == "*"))
+                    }) =>
+            {
+                Freshness::NotCacheable(crate::ttl::NotCacheableReason::VaryStar)
+            }
+            d => d,
+        };
         ctx.cache_note = Some(match &decision {
             Freshness::Cacheable(c) => format!("stored for {} s: {}", c.ttl, c.rule.as_str()),
             Freshness::NotCacheable(r) => format!("not stored: {}", r.as_str()),
@@ -667,7 +751,11 @@ impl ProxyHttp for Edge {
                 c.stale_while_revalidate
                     .unwrap_or(0)
                     .min(u64::from(u32::MAX)) as u32,
-                c.stale_if_error.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
+                // CloudFront: an expired object is served when the origin fails (5xx or
+                // unreachable) unless the origin said `stale-if-error=N` (0 suppresses it).
+                c.stale_if_error
+                    .unwrap_or(u64::from(u32::MAX))
+                    .min(u64::from(u32::MAX)) as u32,
                 resp.clone(),
             )),
             Freshness::NotCacheable(reason) => {
@@ -842,7 +930,11 @@ impl ProxyHttp for Edge {
                 }
             }
         }
+        let status = upstream_response.status.as_u16();
+        ctx.origin_status = Some(status);
         let (x_cache, timing) = match session.cache.phase() {
+            // CloudFront labels every 4xx/5xx answer an Error, cached or not.
+            _ if status >= 400 => ("Error from cloudfront", CacheTiming::Miss),
             CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => {
                 ("Hit from cloudfront", CacheTiming::Hit)
             }
@@ -851,7 +943,55 @@ impl ProxyHttp for Edge {
             }
             _ => ("Miss from cloudfront", CacheTiming::Miss),
         };
+        if status >= 400 {
+            if let Some(page) = self.custom_error_page(ctx, status).await {
+                let bodiless = upstream_response
+                    .headers
+                    .get(http::header::CONTENT_LENGTH)
+                    .is_some_and(|v| v.as_bytes() == b"0");
+                *upstream_response = page_header(&page, upstream_response.version)?;
+                if ctx.compress {
+                    if let Some(c) = session
+                        .downstream_modules_ctx
+                        .get_mut::<pingora::modules::http::compression::ResponseCompression>(
+                    ) {
+                        c.adjust_level(0);
+                    }
+                }
+                let head = session.req_header().method == http::Method::HEAD;
+                ctx.error_page = Some(page);
+                // An empty error body ends the response with its header: the page cannot
+                // follow in the body filter, so `fail_to_proxy` sends it whole (the error
+                // itself is already in the cache).
+                if bodiless && !head {
+                    return Err(Error::explain(
+                        ErrorType::Custom(CUSTOM_ERROR_PAGE),
+                        "custom error page for a bodiless error",
+                    ));
+                }
+            }
+        }
         self.stamp(upstream_response, &ctx.request_id, x_cache)?;
+        if let (Some(b), true) = (
+            &ctx.behavior,
+            upstream_response.headers.contains_key(http::header::VARY),
+        ) {
+            if let Some(policy) = effective_cache_policy(b) {
+                let mut vary = HeaderMap::new();
+                for v in upstream_response.headers.get_all(http::header::VARY) {
+                    vary.append(http::header::VARY, v.clone());
+                }
+                crate::origin_request::viewer_vary(
+                    policy,
+                    b.origin_request_policy.as_deref(),
+                    &mut vary,
+                );
+                upstream_response.remove_header(&http::header::VARY);
+                if let Some(v) = vary.remove(http::header::VARY) {
+                    upstream_response.insert_header(http::header::VARY, v)?;
+                }
+            }
+        }
         if self.settings.debug_headers {
             let phase = session.cache.phase();
             let note = match (&ctx.cache_note, &phase) {
@@ -890,6 +1030,29 @@ impl ProxyHttp for Edge {
         Ok(())
     }
 
+    fn response_body_filter(
+        &self,
+        session: &mut Session,
+        body: &mut Option<Bytes>,
+        _end_of_stream: bool,
+        ctx: &mut EdgeCtx,
+    ) -> Result<Option<Duration>> {
+        // A custom error page replaces the error's body: the page in the first chunk,
+        // nothing after.
+        if let Some(page) = &mut ctx.error_page {
+            if session.req_header().method == http::Method::HEAD {
+                *body = None;
+            } else {
+                *body = Some(std::mem::take(&mut page.body));
+            }
+        }
+        Ok(None)
+    }
+
+    fn suppress_error_log(&self, _session: &Session, _ctx: &EdgeCtx, e: &Error) -> bool {
+        matches!(e.etype(), ErrorType::Custom(CUSTOM_ERROR_PAGE))
+    }
+
     async fn logging(&self, session: &mut Session, _e: Option<&Error>, ctx: &mut EdgeCtx) {
         let (Some(writer), Some(dist)) = (&self.settings.access_log, &ctx.logged_distribution)
         else {
@@ -909,9 +1072,10 @@ impl ProxyHttp for Edge {
                 .map(String::from)
         };
         let result = ctx.generated.unwrap_or(match session.cache.phase() {
+            // CloudFront: a 4xx/5xx answer (or a custom page for one) is an Error.
+            _ if ctx.origin_status.is_some_and(|s| s >= 400) => EdgeResult::Error,
             CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => EdgeResult::Hit,
             CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => EdgeResult::RefreshHit,
-            _ if resp.is_some_and(|r| r.status.as_u16() >= 500) => EdgeResult::Error,
             _ => EdgeResult::Miss,
         });
         let peer = peer_of(session);
@@ -989,6 +1153,27 @@ impl ProxyHttp for Edge {
             502 => "CloudFront wasn't able to connect to the origin. We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner.",
             _ => "Bad request.",
         };
+        // A custom error page: one prepared in `response_filter` for a bodiless origin
+        // error, or the distribution's page for the status CloudFront generated.
+        let page = match ctx.error_page.take() {
+            Some(page) => Some(page),
+            None if e.esource() != &pingora::ErrorSource::Downstream
+                && session.response_written().is_none() =>
+            {
+                self.custom_error_page(ctx, status).await
+            }
+            None => None,
+        };
+        if let Some(page) = page {
+            let code = page.status;
+            if let Err(err) = self.write_page(session, ctx, page).await {
+                tracing::debug!("could not write the custom error page: {err}");
+            }
+            return FailToProxy {
+                error_code: code,
+                can_reuse_downstream: false,
+            };
+        }
         let page = responses::error_page(status, Some(detail), &ctx.request_id);
         if let Err(err) = self.generated(session, ctx, status, None, page).await {
             tracing::debug!("could not write the error page: {err}");

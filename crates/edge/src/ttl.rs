@@ -192,6 +192,8 @@ pub enum NotCacheableReason {
     ErrorWithoutMaxAge,
     /// 307 or 308 without a `Cache-Control` header.
     RedirectWithoutCacheControl,
+    /// `Vary: *` with MinTTL = 0: every request goes to the origin.
+    VaryStar,
 }
 
 impl NotCacheableReason {
@@ -205,6 +207,7 @@ impl NotCacheableReason {
             NotCacheableReason::StatusNotCacheable => "StatusNotCacheable",
             NotCacheableReason::ErrorWithoutMaxAge => "ErrorWithoutMaxAge",
             NotCacheableReason::RedirectWithoutCacheControl => "RedirectWithoutCacheControl",
+            NotCacheableReason::VaryStar => "VaryStar",
         }
     }
 }

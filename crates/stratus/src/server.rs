@@ -331,7 +331,10 @@ fn start_edge(
         local_origins,
         local_ca: vec![ca.cert_der()],
         node: stratus_edge::responses::node_id(),
+        error_pages: stratus_edge::error_pages::PageFetcher::new(),
     });
+    // Custom error pages are fetched through the plain-HTTP listener.
+    settings.error_pages.set_listener(http.local_addr()?);
     let tls = ca.server_config(&[
         "*.cloudfront.localhost".into(),
         "localhost".into(),

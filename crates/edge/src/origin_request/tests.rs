@@ -792,3 +792,69 @@ fn invalid_edge_values_are_errors_not_panics() {
         }
     ));
 }
+
+fn vary_after(cache: &str, origin_request: Option<&str>, vary: &[&str]) -> (Option<String>, bool) {
+    let mut response = HeaderMap::new();
+    for v in vary {
+        response.append(header::VARY, HeaderValue::from_str(v).unwrap());
+    }
+    let orp = origin_request.map(orp);
+    let star = viewer_vary(&cp(cache), orp.as_ref(), &mut response);
+    let values: Vec<_> = response
+        .get_all(header::VARY)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(values.len() <= 1, "one Vary at most: {values:?}");
+    (values.into_iter().next(), star)
+}
+
+#[test]
+fn vary_keeps_accept_encoding_cookie_and_forwarded_headers_only() {
+    // Nothing forwarded: only Accept-Encoding and Cookie survive.
+    assert_eq!(
+        vary_after(
+            "CachingOptimized",
+            None,
+            &["Accept-Encoding, Origin, X-Custom", "Cookie"]
+        ),
+        (Some("Accept-Encoding, Cookie".to_owned()), false)
+    );
+    // Every name dropped: no Vary at all.
+    assert_eq!(
+        vary_after("CachingOptimized", None, &["Origin, X-Custom"]),
+        (None, false)
+    );
+    // A header an ORP forwards is kept, in the origin's spelling, once.
+    assert_eq!(
+        vary_after(
+            "CachingOptimized",
+            Some("CORS-CustomOrigin"),
+            &["origin, Origin, X-Other"]
+        ),
+        (Some("origin".to_owned()), false)
+    );
+    // User-Agent only when forwarded.
+    assert_eq!(
+        vary_after(
+            "CachingOptimized",
+            Some("UserAgentRefererHeaders"),
+            &["User-Agent"]
+        ),
+        (Some("User-Agent".to_owned()), false)
+    );
+    assert_eq!(
+        vary_after("CachingOptimized", None, &["User-Agent"]),
+        (None, false)
+    );
+    // All viewer headers forwarded: every name stays.
+    assert_eq!(
+        vary_after("CachingDisabled", Some("AllViewer"), &["X-Custom"]),
+        (Some("X-Custom".to_owned()), false)
+    );
+    // `*` is kept and reported.
+    assert_eq!(
+        vary_after("CachingOptimized", None, &["*"]),
+        (Some("*".to_owned()), true)
+    );
+}

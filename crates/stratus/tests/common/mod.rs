@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod origin;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_stratus");
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -200,6 +202,18 @@ impl Server {
         host_of(url)
     }
 
+    /// Creates a distribution from a JSON `DistributionConfig`; returns its domain.
+    pub fn distribution_json(&self, config: &str) -> String {
+        let path = self.state().join(format!("dist-{}.json", rand_suffix()));
+        std::fs::write(&path, config).unwrap();
+        self.distribution(&["--distribution-config", path.to_str().unwrap()])
+    }
+
+    /// `path` on the edge's plain-HTTP listener.
+    pub fn edge_http_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.edge_http)
+    }
+
     /// Calls the Lambda API's `Invoke` for `name` with `payload`.
     pub async fn invoke(&self, name: &str, payload: &str) -> reqwest::Response {
         reqwest::Client::new()
@@ -305,4 +319,14 @@ pub fn alive(pid: i32) -> bool {
         Ok(s) => s.split_whitespace().nth(2).is_none_or(|st| st != "Z"),
         Err(_) => false,
     }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }

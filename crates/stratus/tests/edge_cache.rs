@@ -1,0 +1,281 @@
+//! The edge's caching end to end against a test origin it can count, change and stop:
+//! custom error responses, error caching, stale-if-error, Vary and HEAD.
+
+mod common;
+
+use common::origin::TestOrigin;
+use common::Server;
+
+const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+const USE_ORIGIN_CACHE_CONTROL: &str = "83da9c7e-98b4-4e11-a168-04f0df8e2c65";
+const CORS_CUSTOM_ORIGIN: &str = "59781a5b-3903-41f3-afcb-af62929ccde1";
+
+/// A distribution in front of `origin` (plain HTTP), CachingOptimized by default.
+fn config(origin: &TestOrigin, extra_origins: &str, behaviors: &str, errors: &str) -> String {
+    format!(
+        r#"{{"Enabled": true,
+            "Origins": [{{"Id": "origin", "DomainName": "127.0.0.1",
+                          "CustomOriginConfig": {{"OriginProtocolPolicy": "http-only", "HTTPPort": {port}}}}}{extra_origins}],
+            "DefaultCacheBehavior": {{"TargetOriginId": "origin", "ViewerProtocolPolicy": "allow-all",
+                                     "CachePolicyId": "{CACHING_OPTIMIZED}"}},
+            "CacheBehaviors": [{behaviors}],
+            "CustomErrorResponses": [{errors}]}}"#,
+        port = origin.addr.port()
+    )
+}
+
+async fn get(server: &Server, domain: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(server.edge_http_url(path))
+        .header("host", domain)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn x_cache(r: &reqwest::Response) -> String {
+    r.headers()["x-cache"].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn custom_error_responses_replace_errors_with_their_pages() {
+    let server = Server::start("");
+    let origin = TestOrigin::start().await;
+    origin.route(
+        "/missing",
+        404,
+        &[("content-type", "text/plain")],
+        "origin's own 404",
+    );
+    origin.route("/empty", 404, &[], "");
+    origin.route("/down", 503, &[], "overloaded");
+    origin.route(
+        "/errors/404.html",
+        200,
+        &[("content-type", "text/html"), ("x-page", "yes")],
+        "<h1>custom not found</h1>",
+    );
+    origin.route(
+        "/errors/502.html",
+        200,
+        &[("content-type", "text/html")],
+        "<h1>origin unreachable</h1>",
+    );
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let domain = server.distribution_json(&config(
+        &origin,
+        &format!(
+            r#", {{"Id": "dead", "DomainName": "127.0.0.1", "ConnectionAttempts": 1, "ConnectionTimeout": 1,
+                   "CustomOriginConfig": {{"OriginProtocolPolicy": "http-only", "HTTPPort": {dead_port}}}}}"#
+        ),
+        r#"{"PathPattern": "/dead/*", "TargetOriginId": "dead", "ViewerProtocolPolicy": "allow-all",
+            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}"#,
+        r#"{"ErrorCode": 404, "ResponsePagePath": "/errors/404.html", "ResponseCode": "200", "ErrorCachingMinTTL": 60},
+           {"ErrorCode": 502, "ResponsePagePath": "/errors/502.html", "ResponseCode": "503"},
+           {"ErrorCode": 503, "ErrorCachingMinTTL": 0}"#,
+    ));
+
+    // The origin's 404 becomes the page, with ResponseCode 200; CloudFront still calls it an
+    // Error.
+    for _ in 0..2 {
+        let r = get(&server, &domain, "/missing").await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(x_cache(&r), "Error from cloudfront");
+        assert_eq!(r.headers()["content-type"], "text/html");
+        assert_eq!(r.headers()["x-page"], "yes");
+        assert_eq!(r.text().await.unwrap(), "<h1>custom not found</h1>");
+    }
+    // The error is cached for ErrorCachingMinTTL; the page is cached like any object.
+    assert_eq!(origin.hits("/missing"), 1);
+    assert_eq!(origin.hits("/errors/404.html"), 1);
+
+    // An empty error body is replaced as well.
+    let r = get(&server, &domain, "/empty").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "<h1>custom not found</h1>");
+
+    // HEAD: the page's status and length, no body.
+    let r = reqwest::Client::new()
+        .head(server.edge_http_url("/missing"))
+        .header("host", &domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-length"], "25");
+    assert_eq!(r.text().await.unwrap(), "");
+
+    // ErrorCachingMinTTL 0 and no page: the origin's 503 passes, and is not cached.
+    for _ in 0..2 {
+        let r = get(&server, &domain, "/down").await;
+        assert_eq!(r.status(), 503);
+        assert_eq!(x_cache(&r), "Error from cloudfront");
+        assert_eq!(r.text().await.unwrap(), "overloaded");
+    }
+    assert_eq!(origin.hits("/down"), 2);
+
+    // CloudFront's own 502 (the origin cannot be reached) gets the 502 page, fetched through
+    // the default behavior, with ResponseCode 503.
+    let r = get(&server, &domain, "/dead/x").await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(x_cache(&r), "Error from cloudfront");
+    assert_eq!(r.text().await.unwrap(), "<h1>origin unreachable</h1>");
+
+    // The internal page fetch cannot be forged from outside: a viewer's copy of the marker
+    // header is dropped and the request routes as any other.
+    let r = reqwest::Client::new()
+        .get(server.edge_http_url("/errors/404.html"))
+        .header("host", &domain)
+        .header("x-stratus-internal-fetch", "guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(origin
+        .last_headers("/errors/404.html")
+        .is_some_and(|h| !h.contains_key("x-stratus-internal-fetch")));
+}
+
+#[tokio::test]
+async fn expired_objects_are_served_when_the_origin_fails() {
+    let server = Server::start("");
+    let mut origin = TestOrigin::start().await;
+    origin.route("/obj", 200, &[("cache-control", "max-age=1")], "v1");
+    origin.route(
+        "/strict",
+        200,
+        &[("cache-control", "max-age=1, stale-if-error=0")],
+        "strict v1",
+    );
+    let domain = server.distribution_json(&config(&origin, "", "", ""));
+    for path in ["/obj", "/strict"] {
+        assert_eq!(
+            x_cache(&get(&server, &domain, path).await),
+            "Miss from cloudfront"
+        );
+        assert_eq!(
+            x_cache(&get(&server, &domain, path).await),
+            "Hit from cloudfront"
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    // Expired, and the origin answers 500: the stale copy is served.
+    origin.route("/obj", 500, &[], "broken");
+    let r = get(&server, &domain, "/obj").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "v1");
+    assert_eq!(origin.hits("/obj"), 2, "the origin was asked first");
+
+    // The origin is gone: still the stale copy, unless it said stale-if-error=0.
+    origin.stop();
+    let r = get(&server, &domain, "/obj").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "v1");
+    let r = get(&server, &domain, "/strict").await;
+    assert_eq!(r.status(), 502);
+    assert_eq!(x_cache(&r), "Error from cloudfront");
+}
+
+#[tokio::test]
+async fn vary_keeps_only_forwarded_names_and_head_fills_the_cache() {
+    let server = Server::start("");
+    let origin = TestOrigin::start().await;
+    origin.route(
+        "/v",
+        200,
+        &[
+            ("cache-control", "max-age=60"),
+            ("vary", "Accept-Encoding, X-Dropped, Origin"),
+        ],
+        "varied",
+    );
+    origin.route(
+        "/star/a",
+        200,
+        &[("cache-control", "max-age=60"), ("vary", "*")],
+        "star",
+    );
+    origin.route(
+        "/star/b",
+        200,
+        &[("cache-control", "max-age=60")],
+        "no star",
+    );
+    origin.route(
+        "/h",
+        200,
+        &[
+            ("cache-control", "max-age=60"),
+            ("content-type", "text/plain"),
+        ],
+        "head then get",
+    );
+    let domain = server.distribution_json(&config(
+        &origin,
+        "",
+        &format!(
+            r#"{{"PathPattern": "/v", "TargetOriginId": "origin", "ViewerProtocolPolicy": "allow-all",
+                "CachePolicyId": "{CACHING_OPTIMIZED}", "OriginRequestPolicyId": "{CORS_CUSTOM_ORIGIN}"}},
+               {{"PathPattern": "/star/*", "TargetOriginId": "origin", "ViewerProtocolPolicy": "allow-all",
+                "CachePolicyId": "{USE_ORIGIN_CACHE_CONTROL}"}}"#
+        ),
+        "",
+    ));
+    let client = reqwest::Client::new();
+    let send = |path: &str, dropped: &str| {
+        client
+            .get(server.edge_http_url(path))
+            .header("host", &domain)
+            .header("x-dropped", dropped)
+            .send()
+    };
+
+    // Vary keeps Accept-Encoding and the forwarded Origin; X-Dropped is neither in the key nor
+    // forwarded, so it is dropped and does not split the cache.
+    let r = send("/v", "one").await.unwrap();
+    assert_eq!(r.headers()["vary"], "Accept-Encoding, Origin");
+    assert_eq!(x_cache(&r), "Miss from cloudfront");
+    let r = send("/v", "two").await.unwrap();
+    assert_eq!(x_cache(&r), "Hit from cloudfront");
+    assert_eq!(r.headers()["vary"], "Accept-Encoding, Origin");
+    assert_eq!(origin.hits("/v"), 1);
+
+    // `Vary: *` under a MinTTL-0 policy: every request goes to the origin.
+    for _ in 0..2 {
+        send("/star/a", "x").await.unwrap();
+        send("/star/b", "x").await.unwrap();
+    }
+    assert_eq!(origin.hits("/star/a"), 2);
+    assert_eq!(origin.hits("/star/b"), 1);
+
+    // HEAD on a miss fetches the object with GET and caches it; the viewer gets the length
+    // and no body; a GET after it is a hit.
+    let r = client
+        .head(server.edge_http_url("/h"))
+        .header("host", &domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(x_cache(&r), "Miss from cloudfront");
+    assert_eq!(r.headers()["content-length"], "13");
+    assert_eq!(r.text().await.unwrap(), "");
+    assert_eq!(origin.last_method("/h").as_deref(), Some("GET"));
+    let r = send("/h", "x").await.unwrap();
+    assert_eq!(x_cache(&r), "Hit from cloudfront");
+    assert_eq!(r.text().await.unwrap(), "head then get");
+    let r = client
+        .head(server.edge_http_url("/h"))
+        .header("host", &domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(x_cache(&r), "Hit from cloudfront");
+    assert_eq!(r.headers()["content-length"], "13");
+    assert_eq!(origin.hits("/h"), 1);
+}

@@ -17,6 +17,17 @@ pub enum ControlError {
     /// Bad code package (Lambda: `InvalidParameterValueException`).
     #[error("{0}")]
     Code(String),
+    /// A CloudFront API error under its own name (`CachePolicyAlreadyExists`,
+    /// `CachePolicyInUse`, `IllegalDelete`, `NoSuchCachePolicy`…) and status.
+    #[error("{kind}: {message}")]
+    CloudFront {
+        /// AWS's error code.
+        kind: &'static str,
+        /// The HTTP status CloudFront answers with.
+        status: u16,
+        /// What is wrong.
+        message: String,
+    },
     /// The store failed.
     #[error("state store: {0}")]
     Store(#[from] sqlx::Error),
@@ -38,6 +49,7 @@ impl ControlError {
             ControlError::NotFound(_) => "ResourceNotFoundException",
             ControlError::Conflict(_) => "ResourceConflictException",
             ControlError::Code(_) => "InvalidParameterValueException",
+            ControlError::CloudFront { kind, .. } => kind,
             ControlError::Store(_) | ControlError::Io { .. } => "ServiceException",
         }
     }
@@ -48,6 +60,7 @@ impl ControlError {
             ControlError::Invalid(_) | ControlError::Code(_) => 400,
             ControlError::NotFound(_) => 404,
             ControlError::Conflict(_) => 409,
+            ControlError::CloudFront { status, .. } => *status,
             ControlError::Store(_) | ControlError::Io { .. } => 500,
         }
     }

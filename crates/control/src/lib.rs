@@ -12,4 +12,4 @@ pub mod store;
 pub mod sync;
 
 pub use error::ControlError;
-pub use store::{FunctionRecord, Store};
+pub use store::{FunctionRecord, PolicyConfig, PolicyKind, PolicyRecord, Store};

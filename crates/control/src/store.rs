@@ -13,6 +13,10 @@ use tokio::sync::Mutex;
 
 use crate::error::ControlError;
 
+mod policies;
+
+pub use policies::{PolicyConfig, PolicyKind, PolicyRecord};
+
 /// A stored function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionRecord {
@@ -258,7 +262,9 @@ pub struct DistributionRecord {
 }
 
 impl Store {
-    /// Stores a new distribution (its configuration already validated).
+    /// Stores a new distribution (its configuration already validated). Every policy id its
+    /// behaviors name must be managed or stored (`NoSuchCachePolicy`…); nothing is stored
+    /// otherwise.
     pub async fn create_distribution(
         &self,
         id: &str,
@@ -267,6 +273,9 @@ impl Store {
     ) -> Result<DistributionRecord, ControlError> {
         let json = serde_json::to_string(config).map_err(|e| corrupt("distribution", e))?;
         let t = now();
+        // IMMEDIATE: no policy it names can be deleted between the check and the insert.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        policies::check_references(&mut tx, config).await?;
         sqlx::query(
             "INSERT INTO distributions (id, domain, config, etag, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -277,8 +286,9 @@ impl Store {
         .bind(etag())
         .bind(&t)
         .bind(&t)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         self.distribution(id)
             .await?
             .ok_or_else(|| ControlError::NotFound(id.to_string()))

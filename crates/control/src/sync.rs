@@ -1,7 +1,8 @@
-//! Keeps the running function host in step with the store: on start, and whenever any process
-//! commits a change (a CLI command, the API), the stored functions are deployed into
-//! `stratus_functions`. A function whose code or configuration did not change keeps its warm
-//! environments.
+//! Keeps the running function host and edge in step with the store: on start, and whenever any
+//! process commits a change (a CLI command, the API), the stored functions are deployed into
+//! `stratus_functions` and the stored distributions, with the stored custom policies, are
+//! compiled into the edge's table. A function whose code or configuration did not change keeps
+//! its warm environments.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -10,10 +11,11 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use stratus_edge::router::{CustomPolicies, Deployed, EdgeConfig};
 use stratus_functions::{FunctionHost, FunctionSpec};
+use stratus_model::cloudfront::distribution::DistributionConfig;
 
 use crate::code::CodeStore;
 use crate::error::ControlError;
-use crate::store::{FunctionRecord, Store};
+use crate::store::{FunctionRecord, PolicyConfig, PolicyKind, Store};
 
 /// The spec a stored function runs with.
 pub fn spec_of(code: &CodeStore, record: &FunctionRecord) -> FunctionSpec {
@@ -27,9 +29,28 @@ pub fn spec_of(code: &CodeStore, record: &FunctionRecord) -> FunctionSpec {
 /// The edge's routing table, swapped whole on every deploy.
 pub type EdgeTable = Arc<ArcSwap<EdgeConfig>>;
 
-/// Compiles every stored distribution and swaps the edge's table. A configuration that does
-/// not compile leaves the previous table serving.
-pub async fn apply_edge(store: &Store, edge: &EdgeTable) -> Result<(), ControlError> {
+/// The stored custom policies, by id, as the edge looks them up.
+pub async fn custom_policies(store: &Store) -> Result<CustomPolicies, ControlError> {
+    let mut policies = CustomPolicies::default();
+    for kind in PolicyKind::ALL {
+        for record in store.policies(kind).await? {
+            match record.config {
+                PolicyConfig::Cache(c) => {
+                    policies.cache.insert(record.id, Arc::new(c));
+                }
+                PolicyConfig::OriginRequest(c) => {
+                    policies.origin_request.insert(record.id, Arc::new(c));
+                }
+                PolicyConfig::ResponseHeaders(c) => {
+                    policies.response_headers.insert(record.id, Arc::new(c));
+                }
+            }
+        }
+    }
+    Ok(policies)
+}
+
+async fn deployed(store: &Store) -> Result<Vec<Deployed>, ControlError> {
     let mut deployed = Vec::new();
     for d in store.distributions().await? {
         let invalidations = store
@@ -48,8 +69,37 @@ pub async fn apply_edge(store: &Store, edge: &EdgeTable) -> Result<(), ControlEr
             invalidations,
         });
     }
-    let compiled = EdgeConfig::compile(&deployed, &CustomPolicies::default())?;
+    Ok(deployed)
+}
+
+/// Compiles every stored distribution with the stored custom policies and swaps the edge's
+/// table. A configuration that does not compile leaves the previous table serving.
+pub async fn apply_edge(store: &Store, edge: &EdgeTable) -> Result<(), ControlError> {
+    let deployed = deployed(store).await?;
+    let compiled = EdgeConfig::compile(&deployed, &custom_policies(store).await?)?;
     edge.store(Arc::new(compiled));
+    Ok(())
+}
+
+/// Compiles the stored distributions with a new one added, deploying nothing: what a create
+/// runs before it stores the distribution, so that one the edge would refuse (a policy id
+/// that is neither managed nor stored: `NoSuchCachePolicy`…; an alias another distribution
+/// has: `CNAMEAlreadyExists`) is refused before anything is stored, and the running edge
+/// keeps serving what it served.
+pub async fn check_new_distribution(
+    store: &Store,
+    id: &str,
+    domain: &str,
+    config: &DistributionConfig,
+) -> Result<(), ControlError> {
+    let mut deployed = deployed(store).await?;
+    deployed.push(Deployed {
+        id: id.to_string(),
+        domain: domain.to_string(),
+        config: config.clone(),
+        invalidations: Vec::new(),
+    });
+    EdgeConfig::compile(&deployed, &custom_policies(store).await?)?;
     Ok(())
 }
 
@@ -110,4 +160,39 @@ pub fn watch(
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_distribution_the_edge_would_refuse_is_refused_before_it_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("state.db")).await.unwrap();
+        let config = DistributionConfig::from_json(
+            r#"{"Enabled": true, "Aliases": ["www.example.test"],
+                "Origins": [{"Id": "o", "DomainName": "example.test",
+                             "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}}],
+                "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                                         "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}"#,
+        )
+        .unwrap();
+        check_new_distribution(&store, "E1ABCDEFGHIJKL", "d1.cloudfront.localhost", &config)
+            .await
+            .unwrap();
+        store
+            .create_distribution("E1ABCDEFGHIJKL", "d1.cloudfront.localhost", &config)
+            .await
+            .unwrap();
+        // The same alias again: CloudFront's CNAMEAlreadyExists, and the edge still compiles.
+        let e =
+            check_new_distribution(&store, "E2ABCDEFGHIJKL", "d2.cloudfront.localhost", &config)
+                .await
+                .unwrap_err();
+        assert_eq!(e.aws_type(), "CNAMEAlreadyExists");
+        let edge: EdgeTable = Arc::default();
+        apply_edge(&store, &edge).await.unwrap();
+        assert!(edge.load().distribution("www.example.test").is_some());
+    }
 }

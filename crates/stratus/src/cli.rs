@@ -34,6 +34,15 @@ pub(crate) enum Command {
     /// Manage CloudFront distributions.
     #[command(subcommand)]
     Distribution(DistributionCommand),
+    /// Manage cache policies (custom ones; managed ones are listed too).
+    #[command(subcommand)]
+    CachePolicy(CachePolicyCommand),
+    /// Manage origin request policies (custom ones; managed ones are listed too).
+    #[command(subcommand)]
+    OriginRequestPolicy(OriginRequestPolicyCommand),
+    /// Manage response headers policies (custom ones; managed ones are listed too).
+    #[command(subcommand)]
+    ResponseHeadersPolicy(ResponseHeadersPolicyCommand),
     /// Invalidate cached objects of a distribution by path (`/images/*`, `/index.html`).
     Invalidate {
         /// Distribution id (E…).
@@ -84,13 +93,14 @@ pub(crate) struct DistributionArgs {
     /// Viewer protocol policy: allow-all, redirect-to-https or https-only.
     #[arg(long, default_value = "redirect-to-https")]
     pub(crate) viewer_protocol_policy: String,
-    /// Cache policy: a managed policy's name (CachingOptimized, Managed-CachingDisabled…) or id.
+    /// Cache policy: a managed policy's name (CachingOptimized, Managed-CachingDisabled…), a
+    /// custom policy's name, or an id.
     #[arg(long, default_value = "CachingOptimized")]
     pub(crate) cache_policy: String,
-    /// Origin request policy: a managed policy's name or id.
+    /// Origin request policy: a managed or custom policy's name, or an id.
     #[arg(long)]
     pub(crate) origin_request_policy: Option<String>,
-    /// Response headers policy: a managed policy's name or id.
+    /// Response headers policy: a managed or custom policy's name, or an id.
     #[arg(long)]
     pub(crate) response_headers_policy: Option<String>,
     /// A custom header sent to the origin, NAME=VALUE (repeatable).
@@ -102,6 +112,109 @@ pub(crate) struct DistributionArgs {
     /// Compress objects automatically.
     #[arg(long)]
     pub(crate) compress: bool,
+}
+
+/// What a policy command does, whatever the kind.
+#[derive(Debug)]
+pub(crate) enum PolicyAction {
+    /// Create from a configuration file.
+    Create(PathBuf),
+    /// List managed and custom policies.
+    List,
+    /// Delete a custom policy by id or name.
+    Delete(String),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CachePolicyCommand {
+    /// Create a cache policy and print its id and name.
+    Create {
+        /// A CachePolicyConfig as JSON: the API's shape (what `aws cloudfront
+        /// get-cache-policy-config` or `get-cache-policy` prints is fine) or CloudFormation's.
+        #[arg(long, value_name = "FILE")]
+        cache_policy_config: PathBuf,
+    },
+    /// List cache policies: id, name, managed or custom.
+    List,
+    /// Delete a custom cache policy that no distribution uses.
+    Delete {
+        /// Its id or name.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OriginRequestPolicyCommand {
+    /// Create an origin request policy and print its id and name.
+    Create {
+        /// An OriginRequestPolicyConfig as JSON: the API's shape (what `aws cloudfront
+        /// get-origin-request-policy-config` or `get-origin-request-policy` prints is fine) or
+        /// CloudFormation's.
+        #[arg(long, value_name = "FILE")]
+        origin_request_policy_config: PathBuf,
+    },
+    /// List origin request policies: id, name, managed or custom.
+    List,
+    /// Delete a custom origin request policy that no distribution uses.
+    Delete {
+        /// Its id or name.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ResponseHeadersPolicyCommand {
+    /// Create a response headers policy and print its id and name.
+    Create {
+        /// A ResponseHeadersPolicyConfig as JSON: the API's shape (what `aws cloudfront
+        /// get-response-headers-policy-config` or `get-response-headers-policy` prints is fine)
+        /// or CloudFormation's.
+        #[arg(long, value_name = "FILE")]
+        response_headers_policy_config: PathBuf,
+    },
+    /// List response headers policies: id, name, managed or custom.
+    List,
+    /// Delete a custom response headers policy that no distribution uses.
+    Delete {
+        /// Its id or name.
+        id: String,
+    },
+}
+
+impl From<CachePolicyCommand> for PolicyAction {
+    fn from(c: CachePolicyCommand) -> Self {
+        match c {
+            CachePolicyCommand::Create {
+                cache_policy_config,
+            } => Self::Create(cache_policy_config),
+            CachePolicyCommand::List => Self::List,
+            CachePolicyCommand::Delete { id } => Self::Delete(id),
+        }
+    }
+}
+
+impl From<OriginRequestPolicyCommand> for PolicyAction {
+    fn from(c: OriginRequestPolicyCommand) -> Self {
+        match c {
+            OriginRequestPolicyCommand::Create {
+                origin_request_policy_config,
+            } => Self::Create(origin_request_policy_config),
+            OriginRequestPolicyCommand::List => Self::List,
+            OriginRequestPolicyCommand::Delete { id } => Self::Delete(id),
+        }
+    }
+}
+
+impl From<ResponseHeadersPolicyCommand> for PolicyAction {
+    fn from(c: ResponseHeadersPolicyCommand) -> Self {
+        match c {
+            ResponseHeadersPolicyCommand::Create {
+                response_headers_policy_config,
+            } => Self::Create(response_headers_policy_config),
+            ResponseHeadersPolicyCommand::List => Self::List,
+            ResponseHeadersPolicyCommand::Delete { id } => Self::Delete(id),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

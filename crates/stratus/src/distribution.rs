@@ -4,30 +4,25 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
+use stratus_control::{sync, PolicyKind, Store};
 use stratus_model::cloudfront::distribution::{
     new_distribution_domain, new_distribution_id, origin_domain_normalised, DistributionConfig,
 };
-use stratus_model::cloudfront::policies;
 
 use crate::cli::DistributionArgs;
 use crate::config::Config;
+use crate::policy::resolve;
 use crate::server::{open_state, reload, ServerInfo};
 
 /// Distribution domains end with this.
 pub(crate) const DOMAIN_SUFFIX: &str = "cloudfront.localhost";
 
-fn policy_id(kind: &str, name_or_id: &str) -> anyhow::Result<String> {
-    let id = match kind {
-        "cache" => policies::cache_policy(name_or_id).map(|p| p.id),
-        "origin request" => policies::origin_request_policy(name_or_id).map(|p| p.id),
-        _ => policies::response_headers_policy(name_or_id).map(|p| p.id),
-    };
-    id.map(String::from)
-        .with_context(|| format!("no managed {kind} policy is called {name_or_id}"))
-}
-
-/// The configuration `create` stores: from a file, or built from the options.
-pub(crate) fn config_from_args(args: &DistributionArgs) -> anyhow::Result<DistributionConfig> {
+/// The configuration `create` stores: from a file, or built from the options (policy names,
+/// managed or custom, resolved to ids in `store`).
+pub(crate) async fn config_from_args(
+    args: &DistributionArgs,
+    store: &Store,
+) -> anyhow::Result<DistributionConfig> {
     if let Some(path) = &args.distribution_config {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -60,14 +55,16 @@ pub(crate) fn config_from_args(args: &DistributionArgs) -> anyhow::Result<Distri
     let mut behavior = json!({
         "TargetOriginId": "origin",
         "ViewerProtocolPolicy": args.viewer_protocol_policy,
-        "CachePolicyId": policy_id("cache", &args.cache_policy)?,
+        "CachePolicyId": resolve(store, PolicyKind::Cache, &args.cache_policy).await?,
         "Compress": args.compress,
     });
     if let Some(p) = &args.origin_request_policy {
-        behavior["OriginRequestPolicyId"] = json!(policy_id("origin request", p)?);
+        behavior["OriginRequestPolicyId"] =
+            json!(resolve(store, PolicyKind::OriginRequest, p).await?);
     }
     if let Some(p) = &args.response_headers_policy {
-        behavior["ResponseHeadersPolicyId"] = json!(policy_id("response headers", p)?);
+        behavior["ResponseHeadersPolicyId"] =
+            json!(resolve(store, PolicyKind::ResponseHeaders, p).await?);
     }
     let value = json!({
         "Enabled": true,
@@ -115,11 +112,14 @@ pub(crate) async fn create(
     config: &Config,
     args: DistributionArgs,
 ) -> anyhow::Result<()> {
-    let dist = config_from_args(&args)?;
-    dist.validate()?;
     let (store, _) = open_state(state).await?;
+    let dist = config_from_args(&args, &store).await?;
+    dist.validate()?;
     let id = new_distribution_id();
     let domain = new_distribution_domain(DOMAIN_SUFFIX);
+    // What the edge would refuse (an unknown policy id, an alias taken) is refused before
+    // anything is stored: the running edge keeps serving what it served.
+    sync::check_new_distribution(&store, &id, &domain, &dist).await?;
     store.create_distribution(&id, &domain, &dist).await?;
     reload(state).await;
     println!(

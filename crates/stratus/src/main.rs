@@ -5,11 +5,13 @@ mod cli;
 mod commands;
 mod config;
 mod distribution;
+mod policy;
 mod server;
 
 use clap::Parser;
 
 use cli::{Cli, Command, DistributionCommand, FunctionCommand};
+use stratus_control::PolicyKind;
 
 // The edge's hit path allocates on several worker threads at once; glibc's malloc showed
 // lock contention there (bench/README.md). mimalloc keeps per-thread heaps.
@@ -56,6 +58,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             DistributionCommand::List => distribution::list(&state, &config).await,
             DistributionCommand::Delete { id } => distribution::delete(&state, &id).await,
         },
+        Command::CachePolicy(c) => policy::run(&state, PolicyKind::Cache, c.into()).await,
+        Command::OriginRequestPolicy(c) => {
+            policy::run(&state, PolicyKind::OriginRequest, c.into()).await
+        }
+        Command::ResponseHeadersPolicy(c) => {
+            policy::run(&state, PolicyKind::ResponseHeaders, c.into()).await
+        }
         Command::Invalidate {
             distribution: id,
             paths,

@@ -284,7 +284,10 @@ fn distribution_configs_are_validated_with_cloudfronts_errors() {
             "Nope",
         ],
     );
-    assert!(e.contains("no managed cache policy is called Nope"), "{e}");
+    assert!(
+        e.contains("NoSuchCachePolicy: no managed or custom cache policy is called Nope"),
+        "{e}"
+    );
 }
 
 fn behaviors_dir() -> String {

@@ -15,6 +15,10 @@ use tokio::net::TcpListener;
 
 use crate::proxy::Edge;
 
+pub mod coalesce;
+
+use coalesce::Coalesce;
+
 /// Serves `proxy` on `listener` until the task is dropped; with `tls`, every connection is
 /// HTTPS (HTTP/2 or HTTP/1.1 by ALPN).
 pub async fn serve(
@@ -41,13 +45,13 @@ pub async fn serve(
             let l4: L4Stream = tcp.into();
             let stream: Stream = match acceptor {
                 Some(a) => match a.tls_handshake(l4).await {
-                    Ok(tls) => Box::new(tls),
+                    Ok(tls) => Box::new(Coalesce::new(tls)),
                     Err(e) => {
                         tracing::debug!(%peer, "edge TLS handshake failed: {e}");
                         return;
                     }
                 },
-                None => Box::new(l4),
+                None => Box::new(Coalesce::new(l4)),
             };
             // Keep-alive: pingora hands the connection back after each request.
             let mut next = Some(stream);

@@ -83,6 +83,18 @@ pub enum EdgeResult {
 }
 
 impl EdgeResult {
+    /// Every result, in declaration order (`result as usize` indexes it).
+    pub const ALL: [EdgeResult; 8] = [
+        Self::Hit,
+        Self::RefreshHit,
+        Self::OriginShieldHit,
+        Self::Miss,
+        Self::LimitExceeded,
+        Self::CapacityExceeded,
+        Self::Error,
+        Self::Redirect,
+    ];
+
     /// The log value, e.g. `RefreshHit`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -18,5 +18,6 @@ pub mod response_headers;
 pub mod responses;
 pub mod router;
 pub mod serve;
+pub mod stats;
 pub mod storage;
 pub mod ttl;

@@ -117,6 +117,9 @@ pub struct Edge {
     settings: Arc<EdgeSettings>,
     https: bool,
     local_ca: Option<Arc<pingora::protocols::tls::CaType>>,
+    /// `Via` and `X-Amz-Cf-Pop` as stamped on every response.
+    via: HeaderValue,
+    pop: HeaderValue,
 }
 
 /// Per-request state.
@@ -200,18 +203,24 @@ impl Edge {
                 .collect();
             Some(Arc::from(certs.into_boxed_slice()))
         };
+        let via = HeaderValue::from_str(&responses::via("1.1", &settings.node))
+            .unwrap_or(HeaderValue::from_static("1.1 cloudfront.net (CloudFront)"));
+        let pop =
+            HeaderValue::from_str(&settings.pop).unwrap_or(HeaderValue::from_static("LOC50-C1"));
         Self {
             config,
             settings,
             https,
             local_ca,
+            via,
+            pop,
         }
     }
 
     fn stamp(&self, resp: &mut ResponseHeader, request_id: &str, x_cache: &str) -> Result<()> {
         resp.insert_header("x-cache", x_cache)?;
-        resp.insert_header("via", responses::via("1.1", &self.settings.node))?;
-        resp.insert_header("x-amz-cf-pop", self.settings.pop.as_str())?;
+        resp.insert_header("via", self.via.clone())?;
+        resp.insert_header("x-amz-cf-pop", self.pop.clone())?;
         resp.insert_header("x-amz-cf-id", request_id)?;
         Ok(())
     }
@@ -403,19 +412,29 @@ fn effective_cache_policy(b: &CompiledBehavior) -> Option<&CachePolicyConfig> {
     }
 }
 
-/// The viewer's headers as the rules read them: HTTP/2 keeps the host in `:authority`.
-fn viewer_headers(req: &RequestHeader) -> HeaderMap {
-    let mut headers = req.headers.clone();
-    if !headers.contains_key(http::header::HOST) {
-        if let Some(v) = req
-            .uri
-            .authority()
-            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-        {
-            headers.insert(http::header::HOST, v);
-        }
+/// The viewer's headers as the rules read them: HTTP/2 keeps the host in `:authority`
+/// (copied only then; HTTP/1.1 requests carry `Host`).
+fn viewer_headers(req: &RequestHeader) -> std::borrow::Cow<'_, HeaderMap> {
+    if req.headers.contains_key(http::header::HOST) {
+        return std::borrow::Cow::Borrowed(&req.headers);
     }
-    headers
+    let mut headers = req.headers.clone();
+    if let Some(v) = req
+        .uri
+        .authority()
+        .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
+        headers.insert(http::header::HOST, v);
+    }
+    std::borrow::Cow::Owned(headers)
+}
+
+/// The length of `uri` as written (what `to_string` would give, without building it).
+fn uri_len(uri: &http::Uri) -> usize {
+    let scheme = uri.scheme_str().map_or(0, |s| s.len() + 3);
+    let authority = uri.authority().map_or(0, |a| a.as_str().len());
+    let path = uri.path_and_query().map_or(0, |p| p.as_str().len());
+    scheme + authority + path
 }
 
 fn peer_of(session: &Session) -> SocketAddr {
@@ -451,7 +470,7 @@ impl ProxyHttp for Edge {
         // CloudFront: request line and headers together at most 20,480 bytes, the URL at most
         // 8,192; over either, 413 and the connection is closed.
         let req = session.req_header();
-        let url_len = req.uri.to_string().len();
+        let url_len = uri_len(&req.uri);
         let head_len = req.method.as_str().len()
             + url_len
             + req
@@ -1054,8 +1073,7 @@ impl ProxyHttp for Edge {
     }
 
     async fn logging(&self, session: &mut Session, _e: Option<&Error>, ctx: &mut EdgeCtx) {
-        let (Some(writer), Some(dist)) = (&self.settings.access_log, &ctx.logged_distribution)
-        else {
+        let Some(dist) = &ctx.logged_distribution else {
             return;
         };
         let req = session.req_header();
@@ -1078,8 +1096,24 @@ impl ProxyHttp for Edge {
             CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => EdgeResult::RefreshHit,
             _ => EdgeResult::Miss,
         });
-        let peer = peer_of(session);
         let elapsed = ctx.started.map(|t| t.elapsed()).unwrap_or_default();
+        // Prometheus: requests, bytes and latency per distribution and result (the hit ratio is
+        // Hit / all), and the cache's size.
+        let stats = dist.stats.get(&dist.id, result);
+        stats.requests.increment(1);
+        stats.bytes.increment(session.body_bytes_sent() as u64);
+        stats.duration.record(elapsed.as_secs_f64());
+        if let Some(cache) = &self.settings.cache {
+            let (bytes, objects) = crate::stats::cache_gauges();
+            bytes.set(cache.storage.size_bytes() as f64);
+            objects.set(cache.storage.len() as f64);
+        }
+        // CloudFront writes standard logs only for distributions with `Logging` enabled.
+        let (Some(writer), Some(logging)) = (&self.settings.access_log, &dist.config.logging)
+        else {
+            return;
+        };
+        let peer = peer_of(session);
         let record = AccessRecord {
             time: std::time::SystemTime::now(),
             edge_location: self.settings.pop.clone(),
@@ -1112,26 +1146,7 @@ impl ProxyHttp for Edge {
             sc_content_len: resp_header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
             ..Default::default()
         };
-        // Prometheus: requests, bytes and latency per distribution and result (the hit ratio is
-        // Hit / all), and the cache's size.
-        let labels = [
-            ("distribution", dist.id.clone()),
-            ("result", result.as_str().to_string()),
-        ];
-        metrics::counter!("stratus_edge_requests_total", &labels).increment(1);
-        metrics::counter!("stratus_edge_response_bytes_total", &labels).increment(record.sc_bytes);
-        metrics::histogram!("stratus_edge_request_duration_seconds", &labels)
-            .record(elapsed.as_secs_f64());
-        if let Some(cache) = &self.settings.cache {
-            metrics::gauge!("stratus_edge_cache_bytes").set(cache.storage.size_bytes() as f64);
-            metrics::gauge!("stratus_edge_cache_objects").set(cache.storage.len() as f64);
-        }
-        let include_cookies = dist
-            .config
-            .logging
-            .as_ref()
-            .is_some_and(|l| l.include_cookies);
-        writer.log(&dist.id, record, include_cookies);
+        writer.log(&dist.id, record, logging.include_cookies);
     }
 
     async fn fail_to_proxy(

@@ -82,6 +82,8 @@ pub struct CompiledDistribution {
     pub config: DistributionConfig,
     /// Objects created before these are misses.
     pub invalidations: crate::invalidation::Invalidations,
+    /// Its Prometheus series.
+    pub stats: crate::stats::DistributionStats,
     behaviors: Vec<(PathPattern, Arc<CompiledBehavior>)>,
     default: Arc<CompiledBehavior>,
 }
@@ -265,6 +267,7 @@ impl CompiledDistribution {
             enabled: d.config.enabled,
             config: d.config.clone(),
             invalidations,
+            stats: Default::default(),
             behaviors,
             default,
         })

@@ -24,26 +24,91 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use bytes::Bytes;
+use pingora::http::ResponseHeader;
 use pingora_cache::key::HashBinary;
 use pingora_cache::CacheMeta;
 use pingora_error::Result;
 use tinyufo::TinyUfo;
 
-/// One cached response as stored: its serialized [`CacheMeta`] and its whole body.
+/// One cached response as stored: its serialized [`CacheMeta`], the same meta decoded for
+/// hits, and its whole body.
 pub(super) struct StoredObject {
     key: HashBinary,
     meta_internal: Box<[u8]>,
     meta_header: Box<[u8]>,
+    decoded: Option<Decoded>,
+    /// Bytes the meta counts against the budget (see [`stored_meta_size`]).
+    meta_size: usize,
     body: Bytes,
+}
+
+/// A stored meta, decoded once at fill time: pingora keeps the response header
+/// zstd-compressed, and decompressing and parsing it on every hit was the largest single cost
+/// of a hit. Only metas that [`CacheMeta::new`] rebuilds exactly (never revalidated, no
+/// variance, no epoch override) are kept decoded; others are deserialized per hit.
+struct Decoded {
+    fresh_until: std::time::SystemTime,
+    created: std::time::SystemTime,
+    stale_while_revalidate: u32,
+    stale_if_error: u32,
+    header: ResponseHeader,
+}
+
+impl Decoded {
+    fn of(meta: &(Vec<u8>, Vec<u8>)) -> Option<Self> {
+        let m = CacheMeta::deserialize(&meta.0, &meta.1).ok()?;
+        let plain = m.updated() == m.created()
+            && m.provenance() == m.created()
+            && m.epoch_override().is_none()
+            && m.variance().is_none();
+        plain.then(|| Decoded {
+            fresh_until: m.fresh_until(),
+            created: m.created(),
+            stale_while_revalidate: m.stale_while_revalidate_sec(),
+            stale_if_error: m.stale_if_error_sec(),
+            header: m.response_header_copy(),
+        })
+    }
+
+    /// An estimate of the decoded header's heap bytes: names, values and a map entry each.
+    fn size(&self) -> usize {
+        64 + self
+            .header
+            .headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 48)
+            .sum::<usize>()
+    }
+
+    fn meta(&self) -> CacheMeta {
+        CacheMeta::new(
+            self.fresh_until,
+            self.created,
+            self.stale_while_revalidate,
+            self.stale_if_error,
+            self.header.clone(),
+        )
+    }
+}
+
+/// The bytes a stored meta counts against the budget: its serialized form, plus the decoded
+/// copy kept for hits.
+#[cfg(test)]
+pub(super) fn stored_meta_size(meta: &(Vec<u8>, Vec<u8>)) -> usize {
+    meta.0.len() + meta.1.len() + Decoded::of(meta).map_or(0, |d| d.size())
 }
 
 impl StoredObject {
     /// `meta` is [`CacheMeta::serialize`]'s output.
     pub(super) fn new(key: HashBinary, meta: (Vec<u8>, Vec<u8>), body: Bytes) -> Self {
+        let decoded = Decoded::of(&meta);
+        let meta_size = meta.0.len() + meta.1.len() + decoded.as_ref().map_or(0, Decoded::size);
         Self {
             key,
             meta_internal: meta.0.into_boxed_slice(),
             meta_header: meta.1.into_boxed_slice(),
+            decoded,
+            meta_size,
             body,
         }
     }
@@ -61,14 +126,18 @@ impl StoredObject {
         &self.body
     }
 
-    /// The bytes this object counts against the budget: serialized meta + body.
+    /// The bytes this object counts against the budget: its meta ([`stored_meta_size`]) and
+    /// body.
     pub(super) fn size(&self) -> usize {
-        self.meta_internal.len() + self.meta_header.len() + self.body.len()
+        self.meta_size + self.body.len()
     }
 
     /// A fresh [`CacheMeta`] (pingora hands out owned metas; `CacheMeta` is not `Clone`).
     pub(super) fn meta(&self) -> Result<CacheMeta> {
-        CacheMeta::deserialize(&self.meta_internal, &self.meta_header)
+        match &self.decoded {
+            Some(d) => Ok(d.meta()),
+            None => CacheMeta::deserialize(&self.meta_internal, &self.meta_header),
+        }
     }
 }
 

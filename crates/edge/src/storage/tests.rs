@@ -48,8 +48,7 @@ fn meta(tag: &str) -> CacheMeta {
 }
 
 fn meta_len(meta: &CacheMeta) -> usize {
-    let (internal, header) = meta.serialize().unwrap();
-    internal.len() + header.len()
+    super::memory::stored_meta_size(&meta.serialize().unwrap())
 }
 
 fn finished_size(finish: MissFinishType) -> usize {
@@ -109,6 +108,8 @@ async fn a_finished_fill_is_a_hit_with_the_same_meta_and_body() {
     let (hit_meta, mut hit) = storage.lookup(&key, &span()).await.unwrap().unwrap();
     assert_eq!(hit_meta.fresh_until(), meta.fresh_until());
     assert_eq!(hit_meta.created(), meta.created());
+    assert_eq!(hit_meta.updated(), meta.updated());
+    assert_eq!(hit_meta.serialize().unwrap(), meta.serialize().unwrap());
     assert_eq!(hit_meta.stale_while_revalidate_sec(), 7);
     assert_eq!(hit_meta.stale_if_error_sec(), 60);
     assert_eq!(hit_meta.response_header().status, 200);
@@ -258,6 +259,10 @@ async fn update_meta_replaces_the_meta_and_keeps_the_body() {
 
     let (stored, mut hit) = storage.lookup(&key, &span()).await.unwrap().unwrap();
     assert_eq!(tag_of(&stored), "after");
+    // A revalidated meta keeps its own `updated` (Age counts from the refresh), which the
+    // decoded fast path cannot rebuild: it is read from the serialized form.
+    assert_eq!(stored.updated(), revalidated.updated());
+    assert_ne!(stored.updated(), stored.created());
     assert_eq!(stored.headers().get("etag").unwrap(), "\"v2\"");
     assert_eq!(stored.fresh_until(), revalidated.fresh_until());
     assert_eq!(stored.stale_while_revalidate_sec(), 1);

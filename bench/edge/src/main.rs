@@ -56,6 +56,10 @@ struct Args {
     /// nginx `max_size`).
     #[arg(long, default_value = "256")]
     cache_mb: usize,
+    /// Only load Stratus with hits of this size (bytes) for `--seconds`, printing its pid
+    /// first: for attaching a profiler. No comparison is made.
+    #[arg(long)]
+    profile_hits: Option<usize>,
 }
 
 const KIB: usize = 1024;
@@ -789,6 +793,23 @@ async fn run(args: Args) -> anyhow::Result<()> {
          a second pass reached the origin 0 times.",
         origin_count.load(Ordering::SeqCst)
     );
+
+    if let Some(size) = args.profile_hits {
+        let t = &targets[2];
+        println!("\nprofiling: stratus pid {}", t.pid);
+        let keys = Keys::Hit {
+            size,
+            keys: args.keys,
+        };
+        load(t, keys, args.connections, args.warmup, &origin_count).await?;
+        let run = load(t, keys, args.connections, args.seconds, &origin_count).await?;
+        print_case(
+            &format!("Stratus only, hits of {} bytes", size),
+            &[(t, run)],
+            "",
+        );
+        return Ok(());
+    }
 
     let mut summary = Vec::new();
     for size in HIT_SIZES {

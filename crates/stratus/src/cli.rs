@@ -112,6 +112,10 @@ pub(crate) struct DistributionArgs {
     /// Compress objects automatically.
     #[arg(long)]
     pub(crate) compress: bool,
+    /// Write CloudFront standard access logs for this distribution (`Logging` enabled), to
+    /// `<state>/logs/cloudfront/<id>.log`.
+    #[arg(long)]
+    pub(crate) access_log: bool,
 }
 
 /// What a policy command does, whatever the kind.

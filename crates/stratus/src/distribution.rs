@@ -66,7 +66,7 @@ pub(crate) async fn config_from_args(
         behavior["ResponseHeadersPolicyId"] =
             json!(resolve(store, PolicyKind::ResponseHeaders, p).await?);
     }
-    let value = json!({
+    let mut value = json!({
         "Enabled": true,
         "Aliases": args.aliases,
         "Origins": [{
@@ -77,6 +77,10 @@ pub(crate) async fn config_from_args(
         }],
         "DefaultCacheBehavior": behavior,
     });
+    if args.access_log {
+        value["Logging"] =
+            json!({"Enabled": true, "IncludeCookies": false, "Bucket": "", "Prefix": ""});
+    }
     Ok(DistributionConfig::from_value(value)?)
 }
 

@@ -111,6 +111,8 @@ async fn seed_default(store: &Store, code: &CodeStore, settings: &Config) -> any
                 "ViewerProtocolPolicy": "redirect-to-https",
                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
             },
+            // Standard access logs, in the state directory's logs/cloudfront/.
+            "Logging": {"Enabled": true, "IncludeCookies": false, "Bucket": "", "Prefix": ""},
         }),
     )?;
     store

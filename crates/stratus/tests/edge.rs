@@ -314,6 +314,7 @@ async fn caching_optimized_serves_hits_from_the_edge() {
         &function_url,
         "--cache-policy",
         "CachingOptimized",
+        "--access-log",
     ]);
     let client = server.edge_client(&domain);
     let url = format!("https://{domain}:{}/page", server.edge_https.port());
@@ -452,6 +453,22 @@ async fn uncacheable_responses_and_caching_disabled_always_reach_the_origin() {
         let r = client.get(&url).send().await.unwrap();
         assert_eq!(r.headers()["x-cache"], "Miss from cloudfront");
     }
+    // No `Logging` in its configuration: CloudFront writes no standard log for it.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let id = server.cli(&["distribution", "list"]);
+    let id = id
+        .lines()
+        .find(|l| l.contains(&disabled))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert!(
+        !server
+            .state()
+            .join(format!("logs/cloudfront/{id}.log"))
+            .exists(),
+        "a distribution without Logging has no access log"
+    );
     // Under CachingOptimized (MinTTL 1), errors are cached as CloudFront caches them; a 502
     // from the function is cached for the error caching minimum.
     let behaviors = server

@@ -151,6 +151,8 @@ pub struct EdgeCtx {
     internal: bool,
     /// The status the origin (or the cache) answered with, before a custom error page.
     origin_status: Option<u16>,
+    /// When the current origin request was sent (origin latency).
+    upstream_started: Option<std::time::Instant>,
     /// A custom error page replacing the response; its body goes out in
     /// `response_body_filter` (or whole from `fail_to_proxy`, for bodiless errors).
     error_page: Option<ErrorPage>,
@@ -382,14 +384,17 @@ fn replace_headers(resp: &mut ResponseHeader, headers: &HeaderMap) -> Result<()>
 }
 
 fn host_of(req: &RequestHeader) -> String {
+    host_str(req).to_string()
+}
+
+/// The viewer's host: the URI's (HTTP/2 `:authority`, absolute-form) or `Host`.
+fn host_str(req: &RequestHeader) -> &str {
     req.uri
         .host()
-        .map(String::from)
         .or_else(|| {
             req.headers
                 .get(http::header::HOST)
                 .and_then(|v| v.to_str().ok())
-                .map(String::from)
         })
         .unwrap_or_default()
 }
@@ -495,7 +500,7 @@ impl ProxyHttp for Edge {
         // Host → distribution and path → behavior, once for every later phase.
         let config = self.config.load();
         let req = session.req_header();
-        if let Some(dist) = config.distribution(&host_of(req)).cloned() {
+        if let Some(dist) = config.distribution(host_str(req)).cloned() {
             ctx.matched = Some(dist.behavior(req.uri.path()).clone());
             ctx.logged_distribution = Some(dist);
         }
@@ -504,8 +509,6 @@ impl ProxyHttp for Edge {
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut EdgeCtx) -> Result<bool> {
-        let req = session.req_header();
-        let host = host_of(req);
         let (Some(dist), Some(matched)) = (ctx.logged_distribution.clone(), ctx.matched.clone())
         else {
             // CloudFront: a Host that names no distribution.
@@ -517,37 +520,38 @@ impl ProxyHttp for Edge {
             self.generated(session, ctx, 403, None, page).await?;
             return Ok(true);
         };
-        let path = req.uri.path().to_string();
-        let path_and_query = req
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| path.clone());
-        let host_name = host
-            .rsplit_once(':')
-            .map_or(host.as_str(), |(h, _)| h)
-            .to_string();
-        let method = req.method.as_str().to_string();
-        let route_req = ViewerRequest {
-            method: &method,
-            path: &path,
-            path_and_query: &path_and_query,
-            host: &host_name,
-            // CloudFront fetches error pages itself, whatever the viewer protocol policy.
-            https: self.https || ctx.internal,
-            http10: req.version == Version::HTTP_10,
-            has_body: has_body(&req.headers),
-            https_port: self.settings.https_port,
+        // The route, from borrowed request parts; only a redirect owns anything.
+        let route = {
+            let req = session.req_header();
+            let host = host_str(req);
+            let path = req.uri.path();
+            let route_req = ViewerRequest {
+                method: req.method.as_str(),
+                path,
+                path_and_query: req.uri.path_and_query().map_or(path, |p| p.as_str()),
+                host: host.rsplit_once(':').map_or(host, |(h, _)| h),
+                // CloudFront fetches error pages itself, whatever the viewer protocol policy.
+                https: self.https || ctx.internal,
+                http10: req.version == Version::HTTP_10,
+                has_body: has_body(&req.headers),
+                https_port: self.settings.https_port,
+            };
+            match dist.route_behavior(&matched, &route_req) {
+                Route::Serve(b) => Route::Serve(b),
+                Route::Redirect { status, location } => Route::Redirect { status, location },
+                Route::Forbidden(why) => Route::Forbidden(why),
+            }
         };
-        match dist.route_behavior(&matched, &route_req) {
+        match route {
             Route::Serve(b) => {
                 ctx.behavior = Some(b.clone());
                 ctx.distribution = Some(dist.clone());
                 // CloudFront: DefaultRootObject answers a request for `/` exactly (not for
                 // subdirectories); the key and the origin request use the object's path.
                 let root = &dist.config.default_root_object;
-                if path == "/" && !root.is_empty() {
-                    let query = path_and_query.split_once('?').map(|(_, q)| q);
+                let uri = &session.req_header().uri;
+                if uri.path() == "/" && !root.is_empty() {
+                    let query = uri.query();
                     let target = match query {
                         Some(q) => format!("/{root}?{q}"),
                         None => format!("/{root}"),
@@ -813,6 +817,15 @@ impl ProxyHttp for Edge {
         upstream_response: &mut ResponseHeader,
         ctx: &mut EdgeCtx,
     ) -> Result<()> {
+        if let (Some(t), Some(dist), Some(origin)) = (
+            ctx.upstream_started.take(),
+            &ctx.distribution,
+            &ctx.origin_id,
+        ) {
+            dist.stats
+                .origin_latency(&dist.id, origin)
+                .record(t.elapsed().as_secs_f64());
+        }
         // CloudFront: an origin group fails over on the status codes it lists.
         if !ctx.can_fail_over(&session.req_header().method) {
             return Ok(());
@@ -916,6 +929,7 @@ impl ProxyHttp for Edge {
             .parse()
             .map_err(|_| internal("invalid origin path"))?;
         upstream.set_uri(uri);
+        ctx.upstream_started = Some(std::time::Instant::now());
         let old: Vec<http::HeaderName> = upstream.headers.keys().cloned().collect();
         for name in old {
             upstream.remove_header(&name);
@@ -1103,7 +1117,8 @@ impl ProxyHttp for Edge {
         stats.requests.increment(1);
         stats.bytes.increment(session.body_bytes_sent() as u64);
         stats.duration.record(elapsed.as_secs_f64());
-        if let Some(cache) = &self.settings.cache {
+        // The cache's size changes on fills and evictions, never on a hit.
+        if let (Some(cache), false) = (&self.settings.cache, result == EdgeResult::Hit) {
             let (bytes, objects) = crate::stats::cache_gauges();
             bytes.set(cache.storage.size_bytes() as f64);
             objects.set(cache.storage.len() as f64);

@@ -2,7 +2,8 @@
 //! series up in the recorder's registry on every call (building and hashing its key); the
 //! edge takes its handles once per distribution and result and reuses them.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use metrics::{Counter, Histogram};
 
@@ -23,6 +24,7 @@ pub struct Handles {
 #[derive(Debug, Default)]
 pub struct DistributionStats {
     by_result: [OnceLock<Handles>; EdgeResult::ALL.len()],
+    origins: Mutex<HashMap<String, Histogram>>,
 }
 
 impl DistributionStats {
@@ -39,6 +41,22 @@ impl DistributionStats {
                 duration: metrics::histogram!("stratus_edge_request_duration_seconds", &labels),
             }
         })
+    }
+
+    /// `stratus_edge_origin_latency_seconds` of `origin` (its `Id`) in distribution `id`: from
+    /// the origin request to the origin's response header.
+    pub fn origin_latency(&self, id: &str, origin: &str) -> Histogram {
+        let mut origins = self.origins.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(h) = origins.get(origin) {
+            return h.clone();
+        }
+        let labels = [
+            ("distribution", id.to_string()),
+            ("origin", origin.to_string()),
+        ];
+        let h = metrics::histogram!("stratus_edge_origin_latency_seconds", &labels);
+        origins.insert(origin.to_string(), h.clone());
+        h
     }
 }
 

@@ -977,4 +977,9 @@ async fn prometheus_metrics_count_requests_by_distribution_and_result() {
         "{metrics}"
     );
     assert!(metrics.contains("stratus_edge_cache_bytes "), "{metrics}");
+    // Origin latency per origin: one origin request (the miss).
+    let origin_count = format!(
+        r#"stratus_edge_origin_latency_seconds_count{{distribution="{id}",origin="function-url"}} 1"#
+    );
+    assert!(metrics.contains(&origin_count), "{metrics}");
 }

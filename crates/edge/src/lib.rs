@@ -9,6 +9,7 @@ pub mod access_log;
 pub mod cache_control;
 pub mod cache_key;
 pub mod compression;
+pub mod debug;
 pub mod error_pages;
 pub mod invalidation;
 pub mod origin_request;

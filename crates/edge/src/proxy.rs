@@ -100,6 +100,8 @@ pub struct EdgeSettings {
     pub node: String,
     /// Fetches custom error pages through this edge (its HTTP listener is set once bound).
     pub error_pages: crate::error_pages::PageFetcher,
+    /// Stored cache keys by path, for the debug header's "which part differed".
+    pub variants: crate::debug::Variants,
 }
 
 impl std::fmt::Debug for EdgeSettings {
@@ -151,6 +153,10 @@ pub struct EdgeCtx {
     internal: bool,
     /// The status the origin (or the cache) answered with, before a custom error page.
     origin_status: Option<u16>,
+    /// The request's cache key, kept for the debug header.
+    key_parts: Option<CacheKeyParts>,
+    /// Why this request missed (debug header).
+    miss_note: Option<String>,
     /// When the current origin request was sent (origin latency).
     upstream_started: Option<std::time::Instant>,
     /// A custom error page replacing the response; its body goes out in
@@ -688,7 +694,11 @@ impl ProxyHttp for Edge {
             country: None,
         };
         let parts = CacheKeyParts::new(policy, &dist.domain, &viewer);
-        Ok(CacheKey::new(parts.hash_input(), dist.id.clone()))
+        let key = CacheKey::new(parts.hash_input(), dist.id.clone());
+        if self.settings.debug_headers {
+            ctx.key_parts = Some(parts);
+        }
+        Ok(key)
     }
 
     async fn cache_hit_filter(
@@ -763,6 +773,13 @@ impl ProxyHttp for Edge {
             }
             d => d,
         };
+        if let (true, Some(parts)) = (self.settings.debug_headers, &ctx.key_parts) {
+            // Explained before this response joins the stored variants.
+            ctx.miss_note = Some(self.settings.variants.explain_miss(parts));
+            if matches!(decision, Freshness::Cacheable(_)) {
+                self.settings.variants.remember(parts);
+            }
+        }
         ctx.cache_note = Some(match &decision {
             Freshness::Cacheable(c) => format!("stored for {} s: {}", c.ttl, c.rule.as_str()),
             Freshness::NotCacheable(r) => format!("not stored: {}", r.as_str()),
@@ -1031,6 +1048,12 @@ impl ProxyHttp for Edge {
                 (_, CachePhase::Hit) => "served from the cache".to_string(),
                 (Some(n), _) => n.clone(),
                 (None, p) => format!("cache phase {}", p.as_str()),
+            };
+            // Why a miss missed: which key part differed from a stored variant.
+            let note = match (&phase, &ctx.miss_note) {
+                (CachePhase::Miss, Some(why)) => format!("{why}; {note}"),
+                (CachePhase::Expired, _) => format!("the stored copy expired; {note}"),
+                _ => note,
             };
             let value = format!("{}; {note}", phase.as_str());
             if let Ok(v) = HeaderValue::from_str(&value) {

@@ -846,6 +846,36 @@ async fn the_debug_header_says_why_a_response_was_or_was_not_cached() {
     // A 418 is not a status CloudFront caches.
     let d = debug(&get("/teapot").await.unwrap());
     assert!(d.contains("not stored: StatusNotCacheable"), "{d}");
+
+    // A miss says which part of its key differed from a stored variant of the path (a policy
+    // keying on query strings, in front of a plain origin: it also keys on Host, which a
+    // Function URL would refuse).
+    let origin = common::origin::TestOrigin::start().await;
+    origin.route("/q", 200, &[("cache-control", "max-age=60")], "q");
+    let keyed = server.distribution(&[
+        "--origin",
+        &format!("http://127.0.0.1:{}", origin.addr.port()),
+        "--origin-protocol-policy",
+        "http-only",
+        "--viewer-protocol-policy",
+        "allow-all",
+        "--cache-policy",
+        "UseOriginCacheControlHeaders-QueryStrings",
+    ]);
+    let get = |path: &'static str| {
+        client
+            .get(format!("http://{}{path}", server.edge_http))
+            .header("host", &keyed)
+            .send()
+    };
+    let d = debug(&get("/q?v=1").await.unwrap());
+    assert!(d.contains("no variant of this path was stored"), "{d}");
+    assert!(d.contains("stored for 60 s: MaxAge"), "{d}");
+    let d = debug(&get("/q?v=2").await.unwrap());
+    assert!(
+        d.contains("key differs from a stored variant in query"),
+        "{d}"
+    );
 }
 
 #[tokio::test]

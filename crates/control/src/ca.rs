@@ -140,6 +140,33 @@ impl LocalCa {
         Ok((vec![cert.der().clone()], key_der))
     }
 
+    /// A certificate for `names` with its signing key, as a rustls server resolver serves it.
+    pub fn certified_key(
+        &self,
+        names: &[String],
+    ) -> Result<Arc<rustls::sign::CertifiedKey>, ControlError> {
+        let (chain, key) = self.issue(names)?;
+        let provider = rustls::crypto::ring::default_provider();
+        rustls::sign::CertifiedKey::from_der(chain, key, &provider)
+            .map(Arc::new)
+            .map_err(tls_error)
+    }
+
+    /// A rustls server configuration (HTTP/2 and HTTP/1.1 by ALPN) whose certificates come from
+    /// `resolver` (by SNI).
+    pub fn server_config_with(
+        resolver: Arc<dyn rustls::server::ResolvesServerCert>,
+    ) -> Result<Arc<rustls::ServerConfig>, ControlError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(tls_error)?
+            .with_no_client_auth()
+            .with_cert_resolver(resolver);
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
+
     /// A rustls server configuration (HTTP/2 and HTTP/1.1 by ALPN) with a certificate for
     /// `names`.
     pub fn server_config(

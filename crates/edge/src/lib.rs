@@ -8,6 +8,7 @@
 pub mod access_log;
 pub mod cache_control;
 pub mod cache_key;
+pub mod certs;
 pub mod compression;
 pub mod debug;
 pub mod error_pages;

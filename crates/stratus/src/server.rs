@@ -338,12 +338,21 @@ fn start_edge(
     });
     // Custom error pages are fetched through the plain-HTTP listener.
     settings.error_pages.set_listener(http.local_addr()?);
-    let tls = ca.server_config(&[
-        "*.cloudfront.localhost".into(),
+    // Viewer certificates by SNI: distribution domains get the `*.cloudfront.localhost`
+    // certificate; a hello without SNI (an IP address) or naming anything else gets the
+    // default. Alias certificates join the same resolver when they come.
+    let default_cert = ca.certified_key(&[
         "localhost".into(),
         "127.0.0.1".into(),
         "::1".into(),
+        format!("*.{}", crate::distribution::DOMAIN_SUFFIX),
     ])?;
+    let certificates = Arc::new(stratus_edge::certs::SniCertificates::new(default_cert));
+    certificates.insert(
+        &format!("*.{}", crate::distribution::DOMAIN_SUFFIX),
+        ca.certified_key(&[format!("*.{}", crate::distribution::DOMAIN_SUFFIX)])?,
+    );
+    let tls = stratus_control::ca::LocalCa::server_config_with(certificates)?;
     let conf = Arc::new(pingora::server::configuration::ServerConf::default());
     for (listener, is_https) in [(http, false), (https, true)] {
         let edge = stratus_edge::proxy::Edge::new(table.clone(), settings.clone(), is_https);

@@ -56,6 +56,21 @@ async fn the_default_distribution_fronts_the_default_function() {
         "the Function URL's own headers pass through"
     );
     assert_eq!(r.text().await.unwrap(), "\"Hello from Lambda!\"");
+
+    // Certificates by SNI: the distribution's name got the `*.cloudfront.localhost`
+    // certificate above; a hello without SNI (an IP address) gets the default one, valid for
+    // the loopback addresses, and CloudFront's 403 for a Host that names no distribution.
+    let ca = std::fs::read(server.state().join("tls/ca.pem")).unwrap();
+    let by_ip = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .build()
+        .unwrap();
+    let r = by_ip
+        .get(format!("https://127.0.0.1:{}/", server.edge_https.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 }
 
 async fn echo_url(server: &Server) -> String {

@@ -767,11 +767,18 @@ async fn compress_serves_brotli_or_gzip_under_cloudfronts_rules() {
         .contains("accept-encoding"));
     let br_len = r.bytes().await.unwrap().len();
     assert!(br_len < 7_200 / 4, "compressed: {br_len} bytes");
+    // The normalised Accept-Encoding is part of the key: each encoding is a variant of its
+    // own, as on CloudFront.
     let r = get("/large.html", Some("gzip")).await.unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["x-cache"], "Miss from cloudfront");
     let r = get("/large.html", None).await.unwrap();
     assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(r.headers()["x-cache"], "Miss from cloudfront");
     assert_eq!(r.bytes().await.unwrap().len(), 7_200);
+    let r = get("/large.html", Some("gzip;q=1, identity")).await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["x-cache"], "Hit from cloudfront");
     // Under 1,000 bytes: left alone.
     let r = get("/html", Some("gzip, br")).await.unwrap();
     assert!(r.headers().get("content-encoding").is_none());

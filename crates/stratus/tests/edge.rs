@@ -351,13 +351,7 @@ async fn caching_optimized_serves_hits_from_the_edge() {
     let other = client.get(format!("{url}2")).send().await.unwrap();
     assert_eq!(other.headers()["x-cache"], "Miss from cloudfront");
     // The standard access log has CloudFront's header lines and one line per request.
-    let id = server.cli(&["distribution", "list"]);
-    let id = id
-        .lines()
-        .find(|l| l.contains(&domain))
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let id = server.distribution_id(&domain);
     let path = server.state().join(format!("logs/cloudfront/{id}.log"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     let access = loop {
@@ -470,13 +464,7 @@ async fn uncacheable_responses_and_caching_disabled_always_reach_the_origin() {
     }
     // No `Logging` in its configuration: CloudFront writes no standard log for it.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let id = server.cli(&["distribution", "list"]);
-    let id = id
-        .lines()
-        .find(|l| l.contains(&disabled))
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let id = server.distribution_id(&disabled);
     assert!(
         !server
             .state()
@@ -776,7 +764,9 @@ async fn compress_serves_brotli_or_gzip_under_cloudfronts_rules() {
     assert!(r.headers().get("content-encoding").is_none());
     assert_eq!(r.headers()["x-cache"], "Miss from cloudfront");
     assert_eq!(r.bytes().await.unwrap().len(), 7_200);
-    let r = get("/large.html", Some("gzip;q=1, identity")).await.unwrap();
+    let r = get("/large.html", Some("gzip;q=1, identity"))
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-encoding"], "gzip");
     assert_eq!(r.headers()["x-cache"], "Hit from cloudfront");
     // Under 1,000 bytes: left alone.

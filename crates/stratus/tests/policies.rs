@@ -44,6 +44,12 @@ fn create(state: &Path, kind: &str, file: &Path) -> (String, String) {
     (id, name)
 }
 
+/// `<kind> create` that must fail: its error output.
+fn create_err(state: &Path, kind: &str, file: &Path) -> String {
+    let flag = format!("--{kind}-config");
+    cli_err(state, &[kind, "create", &flag, file.to_str().unwrap()])
+}
+
 /// `… list` → (id, name, type) per line.
 fn list(state: &Path, kind: &str) -> Vec<(String, String, String)> {
     cli(state, &[kind, "list"])
@@ -284,58 +290,26 @@ fn bad_policies_get_cloudfronts_error_names() {
     // A name is taken once per kind, and the managed names are taken.
     let file = write(state, "dup.json", &cache_policy("Dup"));
     create(state, "cache-policy", &file);
-    let e = cli_err(
-        state,
-        &[
-            "cache-policy",
-            "create",
-            "--cache-policy-config",
-            file.to_str().unwrap(),
-        ],
-    );
+    let e = create_err(state, "cache-policy", &file);
     assert!(e.contains("CachePolicyAlreadyExists: "), "{e}");
     let file = write(
         state,
         "managed.json",
         &cache_policy("Managed-CachingOptimized"),
     );
-    let e = cli_err(
-        state,
-        &[
-            "cache-policy",
-            "create",
-            "--cache-policy-config",
-            file.to_str().unwrap(),
-        ],
-    );
+    let e = create_err(state, "cache-policy", &file);
     assert!(e.contains("CachePolicyAlreadyExists: "), "{e}");
 
     // Rules and shapes: AWS's error names and what is wrong.
     let ttl = cache_policy("Ttl").replace(r#""MinTTL": 0"#, r#""MinTTL": 7200"#);
     let file = write(state, "ttl.json", &ttl);
-    let e = cli_err(
-        state,
-        &[
-            "cache-policy",
-            "create",
-            "--cache-policy-config",
-            file.to_str().unwrap(),
-        ],
-    );
+    let e = create_err(state, "cache-policy", &file);
     assert!(
         e.contains("InvalidArgument: MinTTL, MaxTTL and DefaultTTL should follow order"),
         "{e}"
     );
     let file = write(state, "broken.json", "{\"Name\": ");
-    let e = cli_err(
-        state,
-        &[
-            "cache-policy",
-            "create",
-            "--cache-policy-config",
-            file.to_str().unwrap(),
-        ],
-    );
+    let e = create_err(state, "cache-policy", &file);
     assert!(
         e.contains("InvalidArgument: The CachePolicyConfig is not valid JSON"),
         "{e}"
@@ -347,15 +321,7 @@ fn bad_policies_get_cloudfronts_error_names() {
             "CookiesConfig": {"CookieBehavior": "none"},
             "QueryStringsConfig": {"QueryStringBehavior": "none"}}"#,
     );
-    let e = cli_err(
-        state,
-        &[
-            "origin-request-policy",
-            "create",
-            "--origin-request-policy-config",
-            file.to_str().unwrap(),
-        ],
-    );
+    let e = create_err(state, "origin-request-policy", &file);
     assert!(
         e.contains("InvalidArgument: HeadersConfig.Headers must list at least one header"),
         "{e}"
@@ -366,15 +332,7 @@ fn bad_policies_get_cloudfronts_error_names() {
         r#"{"Name": "Quantities", "CustomHeadersConfig": {"Quantity": 2, "Items": [
               {"Header": "X-A", "Value": "a", "Override": true}]}}"#,
     );
-    let e = cli_err(
-        state,
-        &[
-            "response-headers-policy",
-            "create",
-            "--response-headers-policy-config",
-            file.to_str().unwrap(),
-        ],
-    );
+    let e = create_err(state, "response-headers-policy", &file);
     assert!(e.contains("InconsistentQuantities: "), "{e}");
     let names: Vec<String> = list(state, "cache-policy")
         .into_iter()

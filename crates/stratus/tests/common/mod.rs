@@ -202,6 +202,16 @@ impl Server {
         host_of(url)
     }
 
+    /// The id (`E…`) of the distribution whose domain is `domain`.
+    pub fn distribution_id(&self, domain: &str) -> String {
+        self.cli(&["distribution", "list"])
+            .lines()
+            .find(|l| l.contains(domain))
+            .and_then(|l| l.split_whitespace().next())
+            .expect("the distribution is listed")
+            .to_string()
+    }
+
     /// Creates a distribution from a JSON `DistributionConfig`; returns its domain.
     pub fn distribution_json(&self, config: &str) -> String {
         let path = self.state().join(format!("dist-{}.json", rand_suffix()));

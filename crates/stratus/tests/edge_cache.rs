@@ -279,3 +279,140 @@ async fn vary_keeps_only_forwarded_names_and_head_fills_the_cache() {
     assert_eq!(r.headers()["content-length"], "13");
     assert_eq!(origin.hits("/h"), 1);
 }
+
+/// Two GETs of `path` through the edge (each with `header` set to its value, when given);
+/// returns how many requests the origin has had for the path.
+async fn twice(
+    server: &Server,
+    origin: &TestOrigin,
+    domain: &str,
+    path: &str,
+    header: Option<(&str, [&str; 2])>,
+) -> usize {
+    let client = reqwest::Client::new();
+    for n in 0..2 {
+        let mut r = client
+            .get(server.edge_http_url(path))
+            .header("host", domain);
+        if let Some((name, values)) = header {
+            r = r.header(name, values[n]);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    origin.hits(path.split('?').next().unwrap_or(path))
+}
+
+/// Every managed cache policy, end to end: whether a response without `Cache-Control` and one
+/// with `max-age=60` are stored (DefaultTTL, MaxTTL), and whether a query parameter, a header
+/// and a cookie split the cache (the policy's key), checked by counting origin requests.
+/// Expectations come from each policy's own settings in the model, so every policy the model
+/// lists is exercised with its real ID.
+#[tokio::test]
+async fn every_managed_cache_policy_keys_and_caches_as_documented() {
+    use stratus_model::cloudfront::policies::{
+        managed_cache_policies, CachePolicyHeaderBehavior, CookieBehavior, QueryStringBehavior,
+    };
+
+    let server = Server::start("");
+    let origin = TestOrigin::start().await;
+    for (i, managed) in managed_cache_policies().iter().enumerate() {
+        let (policy, label) = (&managed.config, managed.name);
+        let params = &policy.parameters_in_cache_key_and_forwarded_to_origin;
+        origin.route(&format!("/{i}/plain"), 200, &[], "plain");
+        for part in ["cc", "q", "h", "c"] {
+            origin.route(
+                &format!("/{i}/{part}"),
+                200,
+                &[("cache-control", "max-age=60")],
+                part,
+            );
+        }
+        let domain = server.distribution_json(&format!(
+            r#"{{"Enabled": true,
+                "Origins": [{{"Id": "o", "DomainName": "127.0.0.1",
+                  "CustomOriginConfig": {{"OriginProtocolPolicy": "http-only", "HTTPPort": {port}}}}}],
+                "DefaultCacheBehavior": {{"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                  "CachePolicyId": "{id}"}}}}"#,
+            port = origin.addr.port(),
+            id = managed.id,
+        ));
+        let stores = policy.max_ttl > 0;
+        let expect = |split: bool| if !stores || split { 2 } else { 1 };
+
+        // No Cache-Control: DefaultTTL (raised to MinTTL) decides.
+        let plain_stored = policy.default_ttl.max(policy.min_ttl) > 0;
+        let hits = twice(&server, &origin, &domain, &format!("/{i}/plain"), None).await;
+        assert_eq!(hits, expect(!plain_stored), "{label}: DefaultTTL");
+        // max-age=60: stored whenever MaxTTL allows.
+        let hits = twice(&server, &origin, &domain, &format!("/{i}/cc"), None).await;
+        assert_eq!(hits, expect(false), "{label}: max-age");
+
+        // A query parameter: a listed one for a whitelist, an unlisted one otherwise.
+        let qs = &params.query_strings_config;
+        let listed = qs.query_strings.iter().next().cloned();
+        let (param, in_key) = match (qs.query_string_behavior, listed) {
+            (QueryStringBehavior::Whitelist, Some(q)) => (q, true),
+            (QueryStringBehavior::All, _) => ("zz".to_string(), true),
+            (QueryStringBehavior::AllExcept, _) => (
+                "zz".to_string(),
+                !qs.query_strings.iter().any(|q| q == "zz"),
+            ),
+            _ => ("zz".to_string(), false),
+        };
+        let client = reqwest::Client::new();
+        for v in ["1", "2"] {
+            let r = client
+                .get(server.edge_http_url(&format!("/{i}/q?{param}={v}")))
+                .header("host", &domain)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        let hits = origin.hits(&format!("/{i}/q"));
+        assert_eq!(hits, expect(in_key), "{label}: query {param}");
+
+        // A header: one the policy lists (not Host, Authorization or a CloudFront-* header,
+        // which this viewer does not vary), else one no policy lists.
+        let hc = &params.headers_config;
+        let listed = hc
+            .headers
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .find(|h| h != "host" && h != "authorization" && !h.starts_with("cloudfront-"));
+        let (header, in_key) = match (hc.header_behavior, listed) {
+            (CachePolicyHeaderBehavior::Whitelist, Some(h)) => (h, true),
+            _ => ("x-not-in-any-policy".to_string(), false),
+        };
+        let path = format!("/{i}/h");
+        let hits = twice(
+            &server,
+            &origin,
+            &domain,
+            &path,
+            Some((&header, ["a", "b"])),
+        )
+        .await;
+        assert_eq!(hits, expect(in_key), "{label}: header {header}");
+
+        // A cookie.
+        let cookies = &params.cookies_config;
+        let in_key = match cookies.cookie_behavior {
+            CookieBehavior::None => false,
+            CookieBehavior::All => true,
+            CookieBehavior::AllExcept => !cookies.cookies.iter().any(|c| c == "s"),
+            CookieBehavior::Whitelist => cookies.cookies.iter().any(|c| c == "s"),
+        };
+        let path = format!("/{i}/c");
+        let hits = twice(
+            &server,
+            &origin,
+            &domain,
+            &path,
+            Some(("cookie", ["s=1", "s=2"])),
+        )
+        .await;
+        assert_eq!(hits, expect(in_key), "{label}: cookie");
+    }
+}

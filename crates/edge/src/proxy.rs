@@ -157,6 +157,8 @@ pub struct EdgeCtx {
     key_parts: Option<CacheKeyParts>,
     /// Why this request missed (debug header).
     miss_note: Option<String>,
+    /// Served by [`Edge::fast_hit`]: a Hit, though pingora's cache never ran.
+    fast_hit: bool,
     /// When the current origin request was sent (origin latency).
     upstream_started: Option<std::time::Instant>,
     /// A custom error page replacing the response; its body goes out in
@@ -274,6 +276,265 @@ impl Edge {
 }
 
 impl Edge {
+    /// The request's cache key under its behavior's cache policy (kept in `ctx` for the
+    /// debug header).
+    fn cache_key(&self, session: &Session, ctx: &mut EdgeCtx) -> Result<CacheKey> {
+        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
+            return Err(internal("no route for this request"));
+        };
+        let policy = b
+            .cache_policy
+            .as_deref()
+            .ok_or_else(|| internal("no cache policy"))?;
+        let req = session.req_header();
+        let headers = viewer_headers(req);
+        let viewer = KeyViewer {
+            method: &req.method,
+            path: req.uri.path(),
+            query: req.uri.query(),
+            headers: &headers,
+            peer: peer_of(session),
+            scheme: if self.https {
+                ViewerScheme::Https
+            } else {
+                ViewerScheme::Http
+            },
+            version: req.version,
+            country: None,
+        };
+        let parts = CacheKeyParts::new(policy, &dist.domain, &viewer);
+        let key = CacheKey::new(parts.hash_input(), dist.id.clone());
+        if self.settings.debug_headers {
+            ctx.key_parts = Some(parts);
+        }
+        Ok(key)
+    }
+
+    /// Was the stored object `meta` invalidated since it was stored? CloudFront: when query
+    /// strings are in the cache key they are part of the path an invalidation matches.
+    fn invalidated(&self, session: &Session, meta: &CacheMeta, ctx: &EdgeCtx) -> bool {
+        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
+            return false;
+        };
+        if dist.invalidations.is_empty() {
+            return false;
+        }
+        let req = session.req_header();
+        let keyed_query = b.cache_policy.as_ref().is_some_and(|p| {
+            p.parameters_in_cache_key_and_forwarded_to_origin
+                .query_strings_config
+                .query_string_behavior
+                != QueryStringBehavior::None
+        });
+        let subject = match req.uri.query().filter(|q| keyed_query && !q.is_empty()) {
+            Some(q) => format!("{}?{q}", req.uri.path()),
+            None => req.uri.path().to_string(),
+        };
+        dist.invalidations.invalidated(&subject, meta.created())
+    }
+
+    /// CloudFront's commonest answer without pingora's cache state machine: a fresh stored
+    /// 200 with a `Content-Length`, for an unconditional GET or HEAD without `Range`, not
+    /// invalidated. It is written exactly as pingora writes a hit (the stored header, `Age`,
+    /// HTTP/1.1, then [`Edge::decorate`] and the downstream modules, e.g. compression);
+    /// everything else (misses, stale or invalidated copies, conditional and range
+    /// requests, other statuses, the debug header) returns `false` and takes pingora's path.
+    async fn fast_hit(&self, session: &mut Session, ctx: &mut EdgeCtx) -> Result<bool> {
+        let (Some(cache), Some(b)) = (&self.settings.cache, &ctx.behavior) else {
+            return Ok(false);
+        };
+        if self.settings.debug_headers || ctx.internal || b.cache_policy.is_none() {
+            return Ok(false);
+        }
+        let req = session.req_header();
+        let head = req.method == http::Method::HEAD;
+        if b.ttl.max_ttl == 0
+            || !(head || req.method == http::Method::GET)
+            || !b.cached_methods.caches(req.method.as_str())
+        {
+            return Ok(false);
+        }
+        use http::header::{
+            IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, RANGE,
+        };
+        let conditional = [
+            RANGE,
+            IF_NONE_MATCH,
+            IF_MODIFIED_SINCE,
+            IF_MATCH,
+            IF_UNMODIFIED_SINCE,
+            IF_RANGE,
+        ];
+        if conditional.iter().any(|h| req.headers.contains_key(h)) {
+            return Ok(false);
+        }
+        let key = self.cache_key(session, ctx)?;
+        let span = pingora::cache::trace::Span::inactive().handle();
+        let Some((meta, mut hit)) =
+            pingora::cache::storage::Storage::lookup(cache.storage, &key, &span).await?
+        else {
+            return Ok(false);
+        };
+        let stored = meta.response_header();
+        if stored.status != http::StatusCode::OK
+            || !stored.headers.contains_key(http::header::CONTENT_LENGTH)
+            || !meta.is_fresh(std::time::SystemTime::now())
+            || self.invalidated(session, &meta, ctx)
+        {
+            return Ok(false);
+        }
+        let mut header = meta.response_header_copy();
+        header.insert_header(http::header::AGE, meta.age().as_secs())?;
+        header.set_version(Version::HTTP_11);
+        self.decorate(session, &mut header, ctx, CachePhase::Hit)
+            .await?;
+        ctx.fast_hit = true;
+        session
+            .write_response_header(Box::new(header), head)
+            .await?;
+        if !head {
+            let mut next = hit.read_body().await?;
+            while let Some(chunk) = next {
+                next = hit.read_body().await?;
+                let end = next.is_none();
+                session.write_response_body(Some(chunk), end).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Everything CloudFront does to a response on its way to the viewer, for the cache
+    /// `phase` it was served in: `X-Cache` and the other stamps, custom error pages, `Vary`,
+    /// the debug header, the response headers policy, the compression veto.
+    async fn decorate(
+        &self,
+        session: &mut Session,
+        upstream_response: &mut ResponseHeader,
+        ctx: &mut EdgeCtx,
+        phase: CachePhase,
+    ) -> Result<()> {
+        // CloudFront's X-Cache from the cache phase: collapsed waiters and stale copies are
+        // hits; a 304 revalidation is a RefreshHit; everything that went to the origin for a
+        // new object is a Miss.
+        if ctx.compress {
+            if let Err(why) = crate::compression::may_compress(
+                upstream_response.status,
+                &upstream_response.headers,
+            ) {
+                tracing::trace!(reason = why.as_str(), "not compressed");
+                if let Some(c) = session
+                    .downstream_modules_ctx
+                    .get_mut::<pingora::modules::http::compression::ResponseCompression>(
+                ) {
+                    c.adjust_level(0);
+                }
+            }
+        }
+        let status = upstream_response.status.as_u16();
+        ctx.origin_status = Some(status);
+        let (x_cache, timing) = match phase {
+            // CloudFront labels every 4xx/5xx answer an Error, cached or not.
+            _ if status >= 400 => ("Error from cloudfront", CacheTiming::Miss),
+            CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => {
+                ("Hit from cloudfront", CacheTiming::Hit)
+            }
+            CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => {
+                ("RefreshHit from cloudfront", CacheTiming::Refresh)
+            }
+            _ => ("Miss from cloudfront", CacheTiming::Miss),
+        };
+        if status >= 400 {
+            if let Some(page) = self.custom_error_page(ctx, status).await {
+                let bodiless = upstream_response
+                    .headers
+                    .get(http::header::CONTENT_LENGTH)
+                    .is_some_and(|v| v.as_bytes() == b"0");
+                *upstream_response = page_header(&page, upstream_response.version)?;
+                if ctx.compress {
+                    if let Some(c) = session
+                        .downstream_modules_ctx
+                        .get_mut::<pingora::modules::http::compression::ResponseCompression>(
+                    ) {
+                        c.adjust_level(0);
+                    }
+                }
+                let head = session.req_header().method == http::Method::HEAD;
+                ctx.error_page = Some(page);
+                // An empty error body ends the response with its header: the page cannot
+                // follow in the body filter, so `fail_to_proxy` sends it whole (the error
+                // itself is already in the cache).
+                if bodiless && !head {
+                    return Err(Error::explain(
+                        ErrorType::Custom(CUSTOM_ERROR_PAGE),
+                        "custom error page for a bodiless error",
+                    ));
+                }
+            }
+        }
+        self.stamp(upstream_response, &ctx.request_id, x_cache)?;
+        if let (Some(b), true) = (
+            &ctx.behavior,
+            upstream_response.headers.contains_key(http::header::VARY),
+        ) {
+            if let Some(policy) = effective_cache_policy(b) {
+                let mut vary = HeaderMap::new();
+                for v in upstream_response.headers.get_all(http::header::VARY) {
+                    vary.append(http::header::VARY, v.clone());
+                }
+                crate::origin_request::viewer_vary(
+                    policy,
+                    b.origin_request_policy.as_deref(),
+                    &mut vary,
+                );
+                upstream_response.remove_header(&http::header::VARY);
+                if let Some(v) = vary.remove(http::header::VARY) {
+                    upstream_response.insert_header(http::header::VARY, v)?;
+                }
+            }
+        }
+        if self.settings.debug_headers {
+            let note = match (&ctx.cache_note, &phase) {
+                (_, CachePhase::Hit) => "served from the cache".to_string(),
+                (Some(n), _) => n.clone(),
+                (None, p) => format!("cache phase {}", p.as_str()),
+            };
+            // Why a miss missed: which key part differed from a stored variant.
+            let note = match (&phase, &ctx.miss_note) {
+                (CachePhase::Miss, Some(why)) => format!("{why}; {note}"),
+                (CachePhase::Expired, _) => format!("the stored copy expired; {note}"),
+                _ => note,
+            };
+            let value = format!("{}; {note}", phase.as_str());
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                upstream_response.insert_header("x-stratus-cache", v)?;
+            }
+        }
+        if let Some(policy) = ctx
+            .behavior
+            .as_ref()
+            .and_then(|b| b.response_headers_policy.clone())
+        {
+            // CloudFront applies the response headers policy to every response of the
+            // behavior, hits and misses.
+            let req = session.req_header();
+            let facts = RequestFacts::from_headers(&req.method, &req.headers);
+            let elapsed_ms = ctx.started.map_or(0, |t| t.elapsed().as_millis() as u64);
+            let server_timing = ServerTiming {
+                cache: timing,
+                pop: &self.settings.pop,
+                request_id: &ctx.request_id,
+                upstream_connect_ms: None,
+                upstream_first_byte_ms: None,
+                downstream_first_byte_ms: elapsed_ms,
+                sample: rand::random::<f64>(),
+            };
+            let mut headers = upstream_response.headers.clone();
+            crate::response_headers::apply(&policy, &facts, &mut headers, Some(&server_timing));
+            replace_headers(upstream_response, &headers)?;
+        }
+        Ok(())
+    }
+
     /// The custom error page for `status`, fetched through this edge, when the distribution
     /// customises it (never for the edge's own page fetches).
     async fn custom_error_page(&self, ctx: &EdgeCtx, status: u16) -> Option<ErrorPage> {
@@ -282,10 +543,14 @@ impl Edge {
         }
         let dist = ctx.logged_distribution.as_ref()?;
         let response = crate::error_pages::replacement(&dist.config, status)?;
-        self.settings
-            .error_pages
-            .fetch(&dist.domain, status, response)
-            .await
+        // Boxed: the fetch's state (an HTTP client) would otherwise sit inside every
+        // request's future, which pingora moves into a box per request.
+        Box::pin(
+            self.settings
+                .error_pages
+                .fetch(&dist.domain, status, response),
+        )
+        .await
     }
 
     /// Writes a custom error page as the whole response (for errors that never reached
@@ -566,7 +831,7 @@ impl ProxyHttp for Edge {
                         session.req_header_mut().set_uri(uri);
                     }
                 }
-                Ok(false)
+                self.fast_hit(session, ctx).await
             }
             Route::Redirect { status, location } => {
                 self.generated(
@@ -626,7 +891,8 @@ impl ProxyHttp for Edge {
         ctx.local_origin = local.is_some();
         let addr = match local {
             Some(a) => a,
-            None => tokio::net::lookup_host((domain.as_str(), port))
+            // Boxed: the resolver's state would otherwise sit in every request's future.
+            None => Box::pin(tokio::net::lookup_host((domain.as_str(), port)))
                 .await
                 .ok()
                 .and_then(|mut a| a.next())
@@ -670,35 +936,7 @@ impl ProxyHttp for Edge {
     }
 
     fn cache_key_callback(&self, session: &Session, ctx: &mut EdgeCtx) -> Result<CacheKey> {
-        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
-            return Err(internal("no route for this request"));
-        };
-        let policy = b
-            .cache_policy
-            .as_deref()
-            .ok_or_else(|| internal("no cache policy"))?;
-        let req = session.req_header();
-        let headers = viewer_headers(req);
-        let viewer = KeyViewer {
-            method: &req.method,
-            path: req.uri.path(),
-            query: req.uri.query(),
-            headers: &headers,
-            peer: peer_of(session),
-            scheme: if self.https {
-                ViewerScheme::Https
-            } else {
-                ViewerScheme::Http
-            },
-            version: req.version,
-            country: None,
-        };
-        let parts = CacheKeyParts::new(policy, &dist.domain, &viewer);
-        let key = CacheKey::new(parts.hash_input(), dist.id.clone());
-        if self.settings.debug_headers {
-            ctx.key_parts = Some(parts);
-        }
-        Ok(key)
+        self.cache_key(session, ctx)
     }
 
     async fn cache_hit_filter(
@@ -709,28 +947,8 @@ impl ProxyHttp for Edge {
         _is_fresh: bool,
         ctx: &mut EdgeCtx,
     ) -> Result<Option<ForcedFreshness>> {
-        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
-            return Ok(None);
-        };
-        if dist.invalidations.is_empty() {
-            return Ok(None);
-        }
-        // CloudFront: when query strings are in the cache key they are part of the path an
-        // invalidation matches.
-        let req = session.req_header();
-        let keyed_query = b.cache_policy.as_ref().is_some_and(|p| {
-            p.parameters_in_cache_key_and_forwarded_to_origin
-                .query_strings_config
-                .query_string_behavior
-                != QueryStringBehavior::None
-        });
-        let subject = match req.uri.query().filter(|q| keyed_query && !q.is_empty()) {
-            Some(q) => format!("{}?{q}", req.uri.path()),
-            None => req.uri.path().to_string(),
-        };
-        Ok(dist
-            .invalidations
-            .invalidated(&subject, meta.created())
+        Ok(self
+            .invalidated(session, meta, ctx)
             .then_some(ForcedFreshness::ForceMiss))
     }
 
@@ -963,127 +1181,8 @@ impl ProxyHttp for Edge {
         upstream_response: &mut ResponseHeader,
         ctx: &mut EdgeCtx,
     ) -> Result<()> {
-        // CloudFront's X-Cache from the cache phase: collapsed waiters and stale copies are
-        // hits; a 304 revalidation is a RefreshHit; everything that went to the origin for a
-        // new object is a Miss.
-        if ctx.compress {
-            if let Err(why) = crate::compression::may_compress(
-                upstream_response.status,
-                &upstream_response.headers,
-            ) {
-                tracing::trace!(reason = why.as_str(), "not compressed");
-                if let Some(c) = session
-                    .downstream_modules_ctx
-                    .get_mut::<pingora::modules::http::compression::ResponseCompression>(
-                ) {
-                    c.adjust_level(0);
-                }
-            }
-        }
-        let status = upstream_response.status.as_u16();
-        ctx.origin_status = Some(status);
-        let (x_cache, timing) = match session.cache.phase() {
-            // CloudFront labels every 4xx/5xx answer an Error, cached or not.
-            _ if status >= 400 => ("Error from cloudfront", CacheTiming::Miss),
-            CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => {
-                ("Hit from cloudfront", CacheTiming::Hit)
-            }
-            CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => {
-                ("RefreshHit from cloudfront", CacheTiming::Refresh)
-            }
-            _ => ("Miss from cloudfront", CacheTiming::Miss),
-        };
-        if status >= 400 {
-            if let Some(page) = self.custom_error_page(ctx, status).await {
-                let bodiless = upstream_response
-                    .headers
-                    .get(http::header::CONTENT_LENGTH)
-                    .is_some_and(|v| v.as_bytes() == b"0");
-                *upstream_response = page_header(&page, upstream_response.version)?;
-                if ctx.compress {
-                    if let Some(c) = session
-                        .downstream_modules_ctx
-                        .get_mut::<pingora::modules::http::compression::ResponseCompression>(
-                    ) {
-                        c.adjust_level(0);
-                    }
-                }
-                let head = session.req_header().method == http::Method::HEAD;
-                ctx.error_page = Some(page);
-                // An empty error body ends the response with its header: the page cannot
-                // follow in the body filter, so `fail_to_proxy` sends it whole (the error
-                // itself is already in the cache).
-                if bodiless && !head {
-                    return Err(Error::explain(
-                        ErrorType::Custom(CUSTOM_ERROR_PAGE),
-                        "custom error page for a bodiless error",
-                    ));
-                }
-            }
-        }
-        self.stamp(upstream_response, &ctx.request_id, x_cache)?;
-        if let (Some(b), true) = (
-            &ctx.behavior,
-            upstream_response.headers.contains_key(http::header::VARY),
-        ) {
-            if let Some(policy) = effective_cache_policy(b) {
-                let mut vary = HeaderMap::new();
-                for v in upstream_response.headers.get_all(http::header::VARY) {
-                    vary.append(http::header::VARY, v.clone());
-                }
-                crate::origin_request::viewer_vary(
-                    policy,
-                    b.origin_request_policy.as_deref(),
-                    &mut vary,
-                );
-                upstream_response.remove_header(&http::header::VARY);
-                if let Some(v) = vary.remove(http::header::VARY) {
-                    upstream_response.insert_header(http::header::VARY, v)?;
-                }
-            }
-        }
-        if self.settings.debug_headers {
-            let phase = session.cache.phase();
-            let note = match (&ctx.cache_note, &phase) {
-                (_, CachePhase::Hit) => "served from the cache".to_string(),
-                (Some(n), _) => n.clone(),
-                (None, p) => format!("cache phase {}", p.as_str()),
-            };
-            // Why a miss missed: which key part differed from a stored variant.
-            let note = match (&phase, &ctx.miss_note) {
-                (CachePhase::Miss, Some(why)) => format!("{why}; {note}"),
-                (CachePhase::Expired, _) => format!("the stored copy expired; {note}"),
-                _ => note,
-            };
-            let value = format!("{}; {note}", phase.as_str());
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                upstream_response.insert_header("x-stratus-cache", v)?;
-            }
-        }
-        if let Some(policy) = ctx
-            .behavior
-            .as_ref()
-            .and_then(|b| b.response_headers_policy.clone())
-        {
-            // CloudFront applies the response headers policy to every response of the
-            // behavior, hits and misses.
-            let req = session.req_header();
-            let facts = RequestFacts::from_headers(&req.method, &req.headers);
-            let elapsed_ms = ctx.started.map_or(0, |t| t.elapsed().as_millis() as u64);
-            let server_timing = ServerTiming {
-                cache: timing,
-                pop: &self.settings.pop,
-                request_id: &ctx.request_id,
-                upstream_connect_ms: None,
-                upstream_first_byte_ms: None,
-                downstream_first_byte_ms: elapsed_ms,
-                sample: rand::random::<f64>(),
-            };
-            let mut headers = upstream_response.headers.clone();
-            crate::response_headers::apply(&policy, &facts, &mut headers, Some(&server_timing));
-            replace_headers(upstream_response, &headers)?;
-        }
-        Ok(())
+        let phase = session.cache.phase();
+        self.decorate(session, upstream_response, ctx, phase).await
     }
 
     fn response_body_filter(
@@ -1129,6 +1228,7 @@ impl ProxyHttp for Edge {
         let result = ctx.generated.unwrap_or(match session.cache.phase() {
             // CloudFront: a 4xx/5xx answer (or a custom page for one) is an Error.
             _ if ctx.origin_status.is_some_and(|s| s >= 400) => EdgeResult::Error,
+            _ if ctx.fast_hit => EdgeResult::Hit,
             CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => EdgeResult::Hit,
             CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => EdgeResult::RefreshHit,
             _ => EdgeResult::Miss,

@@ -276,6 +276,30 @@ impl Edge {
 }
 
 impl Edge {
+    /// The request as the cache-key and origin-request rules read it, with `headers` (the
+    /// viewer's, or those pingora prepared for the origin).
+    fn key_viewer<'a>(
+        &self,
+        req: &'a RequestHeader,
+        headers: &'a HeaderMap,
+        peer: SocketAddr,
+    ) -> KeyViewer<'a> {
+        KeyViewer {
+            method: &req.method,
+            path: req.uri.path(),
+            query: req.uri.query(),
+            headers,
+            peer,
+            scheme: if self.https {
+                ViewerScheme::Https
+            } else {
+                ViewerScheme::Http
+            },
+            version: req.version,
+            country: None,
+        }
+    }
+
     /// The request's cache key under its behavior's cache policy (kept in `ctx` for the
     /// debug header).
     fn cache_key(&self, session: &Session, ctx: &mut EdgeCtx) -> Result<CacheKey> {
@@ -288,20 +312,7 @@ impl Edge {
             .ok_or_else(|| internal("no cache policy"))?;
         let req = session.req_header();
         let headers = viewer_headers(req);
-        let viewer = KeyViewer {
-            method: &req.method,
-            path: req.uri.path(),
-            query: req.uri.query(),
-            headers: &headers,
-            peer: peer_of(session),
-            scheme: if self.https {
-                ViewerScheme::Https
-            } else {
-                ViewerScheme::Http
-            },
-            version: req.version,
-            country: None,
-        };
+        let viewer = self.key_viewer(req, &headers, peer_of(session));
         let parts = CacheKeyParts::new(policy, &dist.domain, &viewer);
         let key = CacheKey::new(parts.hash_input(), dist.id.clone());
         if self.settings.debug_headers {
@@ -1129,20 +1140,7 @@ impl ProxyHttp for Edge {
                 headers.insert(http::header::HOST, h);
             }
         }
-        let viewer = KeyViewer {
-            method: &req.method,
-            path: req.uri.path(),
-            query: req.uri.query(),
-            headers: &headers,
-            peer,
-            scheme: if self.https {
-                ViewerScheme::Https
-            } else {
-                ViewerScheme::Http
-            },
-            version: req.version,
-            country: None,
-        };
+        let viewer = self.key_viewer(req, &headers, peer);
         let via_host = format!("{}.cloudfront.net", self.settings.node);
         let built = build_origin_request(
             policy,

@@ -12,6 +12,7 @@ pub mod certs;
 pub mod compression;
 pub mod debug;
 pub mod error_pages;
+pub mod holdoff;
 pub mod invalidation;
 pub mod origin_request;
 pub mod pattern;

@@ -17,6 +17,7 @@ use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Version};
+use pingora::cache::key::CacheHashKey;
 use pingora::cache::lock::{CacheKeyLockImpl, CacheLock};
 use pingora::cache::{
     CacheKey, CacheMeta, CachePhase, ForcedFreshness, HitHandler, NoCacheReason, RespCacheable,
@@ -26,7 +27,7 @@ use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{Error, ErrorType, Result};
 use stratus_model::cloudfront::distribution::OriginProtocolPolicy;
-use stratus_model::cloudfront::policies::QueryStringBehavior;
+use stratus_model::cloudfront::policies::CachePolicyHeaderBehavior;
 use stratus_model::cloudfront::policies::{cache_policy, CachePolicyConfig};
 
 use crate::access_log::{AccessRecord, EdgeResult, ViewerProtocol};
@@ -102,6 +103,9 @@ pub struct EdgeSettings {
     pub error_pages: crate::error_pages::PageFetcher,
     /// Stored cache keys by path, for the debug header's "which part differed".
     pub variants: crate::debug::Variants,
+    /// Keys whose origin failed: their stale copies are served without asking it again for
+    /// the error-caching period.
+    pub holdoff: crate::holdoff::Holdoff,
 }
 
 impl std::fmt::Debug for EdgeSettings {
@@ -153,7 +157,8 @@ pub struct EdgeCtx {
     internal: bool,
     /// The status the origin (or the cache) answered with, before a custom error page.
     origin_status: Option<u16>,
-    /// The request's cache key, kept for the debug header.
+    /// The request's cache key and its parts, computed once (see `Edge::cache_key`).
+    cache_key: Option<CacheKey>,
     key_parts: Option<CacheKeyParts>,
     /// Why this request missed (debug header).
     miss_note: Option<String>,
@@ -300,9 +305,13 @@ impl Edge {
         }
     }
 
-    /// The request's cache key under its behavior's cache policy (kept in `ctx` for the
-    /// debug header).
+    /// The request's cache key under its behavior's cache policy, computed once per request
+    /// (the fast path and pingora's cache both ask); its parts stay in `ctx` for invalidation
+    /// matching and the debug header.
     fn cache_key(&self, session: &Session, ctx: &mut EdgeCtx) -> Result<CacheKey> {
+        if let Some(key) = &ctx.cache_key {
+            return Ok(key.clone());
+        }
         let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
             return Err(internal("no route for this request"));
         };
@@ -315,31 +324,31 @@ impl Edge {
         let viewer = self.key_viewer(req, &headers, peer_of(session));
         let parts = CacheKeyParts::new(policy, &dist.domain, &viewer);
         let key = CacheKey::new(parts.hash_input(), dist.id.clone());
-        if self.settings.debug_headers {
-            ctx.key_parts = Some(parts);
-        }
+        ctx.key_parts = Some(parts);
+        ctx.cache_key = Some(key.clone());
         Ok(key)
     }
 
     /// Was the stored object `meta` invalidated since it was stored? CloudFront: when query
-    /// strings are in the cache key they are part of the path an invalidation matches.
+    /// strings are in the cache key they are part of the path an invalidation matches: the
+    /// keyed parameters, so every request that shares the object matches alike.
     fn invalidated(&self, session: &Session, meta: &CacheMeta, ctx: &EdgeCtx) -> bool {
-        let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
+        let Some(dist) = &ctx.distribution else {
             return false;
         };
         if dist.invalidations.is_empty() {
             return false;
         }
-        let req = session.req_header();
-        let keyed_query = b.cache_policy.as_ref().is_some_and(|p| {
-            p.parameters_in_cache_key_and_forwarded_to_origin
-                .query_strings_config
-                .query_string_behavior
-                != QueryStringBehavior::None
-        });
-        let subject = match req.uri.query().filter(|q| keyed_query && !q.is_empty()) {
-            Some(q) => format!("{}?{q}", req.uri.path()),
-            None => req.uri.path().to_string(),
+        let path = session.req_header().uri.path();
+        let query = ctx
+            .key_parts
+            .as_ref()
+            .map(CacheKeyParts::query_string)
+            .unwrap_or_default();
+        let subject = if query.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{query}")
         };
         dist.invalidations.invalidated(&subject, meta.created())
     }
@@ -617,6 +626,16 @@ impl Edge {
         };
         let params = &policy.parameters_in_cache_key_and_forwarded_to_origin;
         if !b.compress || b.ttl.max_ttl == 0 || req.version == Version::HTTP_10 {
+            return;
+        }
+        // CloudFront: a cache policy that lists Accept-Encoding itself gets no edge compression.
+        if params.headers_config.header_behavior == CachePolicyHeaderBehavior::Whitelist
+            && params
+                .headers_config
+                .headers
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case("accept-encoding"))
+        {
             return;
         }
         if req.headers.contains_key(http::header::RANGE) {
@@ -940,9 +959,22 @@ impl ProxyHttp for Edge {
         {
             return Ok(());
         }
-        session
-            .cache
-            .enable(cache.storage, None, None, Some(cache.lock), None);
+        // CloudFront does not collapse concurrent misses when cookies are in the cache key or
+        // the origin request policy forwards them (spec §7, "Request collapsing").
+        let cookies = |c: &stratus_model::cloudfront::policies::CookiesConfig| {
+            c.cookie_behavior != stratus_model::cloudfront::policies::CookieBehavior::None
+        };
+        let collapse = !b.cache_policy.as_ref().is_some_and(|p| {
+            cookies(
+                &p.parameters_in_cache_key_and_forwarded_to_origin
+                    .cookies_config,
+            )
+        }) && !b
+            .origin_request_policy
+            .as_ref()
+            .is_some_and(|p| cookies(&p.cookies_config));
+        let lock = collapse.then_some(cache.lock);
+        session.cache.enable(cache.storage, None, None, lock, None);
         Ok(())
     }
 
@@ -955,12 +987,22 @@ impl ProxyHttp for Edge {
         session: &mut Session,
         meta: &CacheMeta,
         _hit: &mut HitHandler,
-        _is_fresh: bool,
+        is_fresh: bool,
         ctx: &mut EdgeCtx,
     ) -> Result<Option<ForcedFreshness>> {
-        Ok(self
-            .invalidated(session, meta, ctx)
-            .then_some(ForcedFreshness::ForceMiss))
+        if self.invalidated(session, meta, ctx) {
+            return Ok(Some(ForcedFreshness::ForceMiss));
+        }
+        // An expired copy whose origin just failed, with no stale-if-error of the origin's
+        // (the stored window is then `u32::MAX`): served without asking the origin until the
+        // error-caching period is over.
+        let held = !is_fresh
+            && meta.stale_if_error_sec() == u32::MAX
+            && ctx
+                .cache_key
+                .as_ref()
+                .is_some_and(|k| self.settings.holdoff.held(&k.combined_bin()));
+        Ok(held.then_some(ForcedFreshness::ForceFresh))
     }
 
     fn response_cache_filter(
@@ -1096,13 +1138,35 @@ impl ProxyHttp for Edge {
     fn should_serve_stale(
         &self,
         _session: &mut Session,
-        _ctx: &mut EdgeCtx,
+        ctx: &mut EdgeCtx,
         error: Option<&Error>,
     ) -> bool {
         // CloudFront honours stale-while-revalidate (no error: serve stale while refreshing)
         // and stale-if-error for origin failures; the windows come from the origin's
         // Cache-Control through the stored meta.
-        error.is_none_or(|e| e.esource() == &pingora::ErrorSource::Upstream)
+        let Some(e) = error else {
+            return true;
+        };
+        if e.esource() != &pingora::ErrorSource::Upstream {
+            return false;
+        }
+        // The origin failed: its stale copy is served for the error-caching period of the
+        // status CloudFront sees (a timeout counts as 504, a failed connection as 502).
+        let status = match e.etype() {
+            ErrorType::HTTPStatus(code) => *code,
+            ErrorType::ConnectTimedout | ErrorType::ReadTimedout | ErrorType::WriteTimedout => 504,
+            _ => 502,
+        };
+        if let (Some(key), Some(dist)) = (&ctx.cache_key, &ctx.distribution) {
+            let period = crate::error_pages::custom_response(&dist.config, status)
+                .map_or(crate::ttl::DEFAULT_ERROR_CACHING_MIN_TTL, |r| {
+                    r.error_caching_min_ttl
+                });
+            self.settings
+                .holdoff
+                .hold(key.combined_bin(), Duration::from_secs(period));
+        }
+        true
     }
 
     async fn upstream_request_filter(
@@ -1291,6 +1355,14 @@ impl ProxyHttp for Edge {
         e: &Error,
         ctx: &mut EdgeCtx,
     ) -> FailToProxy {
+        // A response already went out (a 413 written by `early_request_filter`, an error after
+        // the header): nothing more can be said on this connection.
+        if let Some(written) = session.response_written() {
+            return FailToProxy {
+                error_code: written.status.as_u16(),
+                can_reuse_downstream: false,
+            };
+        }
         let status = match e.etype() {
             ErrorType::HTTPStatus(code) => *code,
             ErrorType::ConnectTimedout | ErrorType::ReadTimedout | ErrorType::WriteTimedout => 504,

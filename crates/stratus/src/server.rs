@@ -335,6 +335,7 @@ fn start_edge(
         node: stratus_edge::responses::node_id(),
         error_pages: stratus_edge::error_pages::PageFetcher::new(),
         variants: Default::default(),
+        holdoff: Default::default(),
     });
     // Custom error pages are fetched through the plain-HTTP listener.
     settings.error_pages.set_listener(http.local_addr()?);

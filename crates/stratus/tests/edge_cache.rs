@@ -170,6 +170,10 @@ async fn expired_objects_are_served_when_the_origin_fails() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "v1");
     assert_eq!(origin.hits("/obj"), 2, "the origin was asked first");
+    // …and then not again for the error-caching period (10 s): the stale copy is served.
+    let r = get(&server, &domain, "/obj").await;
+    assert_eq!(r.text().await.unwrap(), "v1");
+    assert_eq!(origin.hits("/obj"), 2, "held off for ErrorCachingMinTTL");
 
     // The origin is gone: still the stale copy, unless it said stale-if-error=0.
     origin.stop();
@@ -415,4 +419,117 @@ async fn every_managed_cache_policy_keys_and_caches_as_documented() {
         .await;
         assert_eq!(hits, expect(in_key), "{label}: cookie");
     }
+}
+
+/// A custom cache policy with `keyed` in it; returns its id.
+fn custom_cache_policy(server: &Server, name: &str, params: &str) -> String {
+    let path = server.state().join(format!("{name}.json"));
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"Name": "{name}", "MinTTL": 0, "DefaultTTL": 60, "MaxTTL": 3600,
+                "ParametersInCacheKeyAndForwardedToOrigin": {params}}}"#
+        ),
+    )
+    .unwrap();
+    let out = server.cli(&[
+        "cache-policy",
+        "create",
+        "--cache-policy-config",
+        path.to_str().unwrap(),
+    ]);
+    out.split_whitespace().next().unwrap().to_string()
+}
+
+/// CloudFront's exceptions to three of its mechanisms, each against a custom policy:
+/// concurrent misses are not collapsed when cookies are in the key; a policy that lists
+/// `Accept-Encoding` itself gets no edge compression; and an invalidation matches the query
+/// parameters in the key, whatever else the request carries.
+#[tokio::test]
+async fn collapsing_compression_and_invalidation_follow_the_policy() {
+    let server = Server::start("");
+    let origin = TestOrigin::start().await;
+    let html = "<p>compress me</p>".repeat(200);
+    for path in ["/slow", "/page", "/q"] {
+        origin.route(
+            path,
+            200,
+            &[
+                ("cache-control", "max-age=60"),
+                ("content-type", "text/html"),
+            ],
+            &html,
+        );
+    }
+    origin.delay("/slow", std::time::Duration::from_millis(300));
+    let none = r#"{"HeaderBehavior": "none"}"#;
+    let cookies = custom_cache_policy(
+        &server,
+        "Cookies",
+        &format!(
+            r#"{{"EnableAcceptEncodingGzip": true, "HeadersConfig": {none},
+                "CookiesConfig": {{"CookieBehavior": "all"}},
+                "QueryStringsConfig": {{"QueryStringBehavior": "none"}}}}"#
+        ),
+    );
+    let listed = custom_cache_policy(
+        &server,
+        "ListsAcceptEncoding",
+        r#"{"EnableAcceptEncodingGzip": true, "EnableAcceptEncodingBrotli": false,
+            "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": ["Accept-Encoding"]},
+            "CookiesConfig": {"CookieBehavior": "none"},
+            "QueryStringsConfig": {"QueryStringBehavior": "whitelist", "QueryStrings": ["a"]}}"#,
+    );
+    let domain = server.distribution_json(&format!(
+        r#"{{"Enabled": true,
+            "Origins": [{{"Id": "o", "DomainName": "127.0.0.1",
+              "CustomOriginConfig": {{"OriginProtocolPolicy": "http-only", "HTTPPort": {port}}}}}],
+            "DefaultCacheBehavior": {{"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+              "CachePolicyId": "{listed}", "Compress": true}},
+            "CacheBehaviors": [{{"PathPattern": "/slow", "TargetOriginId": "o",
+              "ViewerProtocolPolicy": "allow-all", "CachePolicyId": "{cookies}"}}]}}"#,
+        port = origin.addr.port(),
+    ));
+    let client = reqwest::Client::new();
+
+    // Four simultaneous misses with the same cookie: four origin requests, not one.
+    let send = || {
+        client
+            .get(server.edge_http_url("/slow"))
+            .header("host", &domain)
+            .header("cookie", "s=1")
+            .send()
+    };
+    let (a, b, c, d) = tokio::join!(send(), send(), send(), send());
+    for r in [a, b, c, d] {
+        assert_eq!(r.unwrap().status(), 200);
+    }
+    assert_eq!(
+        origin.hits("/slow"),
+        4,
+        "no collapsing with cookies in the key"
+    );
+
+    // Accept-Encoding listed in the policy: the origin's bytes, never compressed at the edge.
+    let r = client
+        .get(server.edge_http_url("/page"))
+        .header("host", &domain)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(r.bytes().await.unwrap().len(), html.len());
+
+    // The object keyed on a=1 is shared by /q?a=1&utm=2; invalidating /q?a=1 reaches it.
+    for q in ["/q?a=1", "/q?a=1&utm=2"] {
+        let r = get(&server, &domain, q).await;
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(origin.hits("/q"), 1);
+    let id = server.distribution_id(&domain);
+    server.cli(&["invalidate", &id, "/q?a=1"]);
+    let r = get(&server, &domain, "/q?a=1&utm=2").await;
+    assert_eq!(x_cache(&r), "Miss from cloudfront");
+    assert_eq!(origin.hits("/q"), 2);
 }

@@ -13,6 +13,7 @@ use axum::response::Response;
 
 #[derive(Clone)]
 struct Canned {
+    delay: std::time::Duration,
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
@@ -40,7 +41,11 @@ impl TestOrigin {
         let shared = state.clone();
         let app = axum::Router::new().fallback(move |req: Request| {
             let state = shared.clone();
-            async move { answer(&state, req) }
+            async move {
+                let (delay, response) = answer(&state, req);
+                tokio::time::sleep(delay).await;
+                response
+            }
         });
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -57,6 +62,7 @@ impl TestOrigin {
         self.state.lock().unwrap().routes.insert(
             path.to_string(),
             Canned {
+                delay: std::time::Duration::ZERO,
                 status,
                 headers: headers
                     .iter()
@@ -65,6 +71,13 @@ impl TestOrigin {
                 body: body.to_string(),
             },
         );
+    }
+
+    /// Answers `path` only after `delay` from now on.
+    pub fn delay(&self, path: &str, delay: std::time::Duration) {
+        if let Some(c) = self.state.lock().unwrap().routes.get_mut(path) {
+            c.delay = delay;
+        }
     }
 
     /// Requests `path` got (any query string).
@@ -102,13 +115,14 @@ impl Drop for TestOrigin {
     }
 }
 
-fn answer(state: &Mutex<State>, req: Request) -> Response {
+fn answer(state: &Mutex<State>, req: Request) -> (std::time::Duration, Response) {
     let path = req.uri().path().to_string();
     let mut s = state.lock().unwrap();
     *s.hits.entry(path.clone()).or_default() += 1;
     s.methods.insert(path.clone(), req.method().to_string());
     s.headers.insert(path.clone(), req.headers().clone());
     let canned = s.routes.get(&path).cloned().unwrap_or(Canned {
+        delay: std::time::Duration::ZERO,
         status: 404,
         headers: vec![],
         body: format!("no route for {path}"),
@@ -119,5 +133,5 @@ fn answer(state: &Mutex<State>, req: Request) -> Response {
     for (n, v) in &canned.headers {
         builder = builder.header(n, v);
     }
-    builder.body(Body::from(canned.body)).unwrap()
+    (canned.delay, builder.body(Body::from(canned.body)).unwrap())
 }

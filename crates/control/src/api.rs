@@ -21,12 +21,10 @@ use crate::store::{FunctionRecord, Store};
 pub struct Api {
     /// The store.
     pub store: Arc<Store>,
-    /// Where function code is unpacked.
-    pub code: crate::code::CodeStore,
     /// The running functions.
     pub host: FunctionHost,
-    /// The edge's routing table.
-    pub edge: crate::sync::EdgeTable,
+    /// Applies the store to the host and the edge.
+    pub syncer: crate::sync::Syncer,
 }
 
 /// The API's routes.
@@ -51,7 +49,7 @@ pub fn router(api: Api) -> Router {
 /// `POST /_stratus/reload` (Stratus's own): applies the store now. CLI commands call it after
 /// a change so it is served by the time they return.
 async fn reload(State(api): State<Api>) -> Response {
-    match crate::sync::apply_all(&api.store, &api.code, &api.host, &api.edge).await {
+    match api.syncer.apply_now().await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => service_error(e),
     }

@@ -136,35 +136,143 @@ pub async fn apply_all(
     apply_edge(store, edge).await
 }
 
-/// Re-applies the store whenever its `data_version` moves (checked every `every`).
-pub fn watch(
+/// Applies the store to the running host and edge, once per change: the watcher (for
+/// commits by any process) and `POST /_stratus/reload` (a CLI command asking for its change
+/// now) share the record of the last `data_version` applied, so a change is applied once,
+/// whichever notices it first, and never twice at the same time.
+#[derive(Clone)]
+pub struct Syncer {
+    inner: Arc<SyncerInner>,
+}
+
+struct SyncerInner {
     store: Arc<Store>,
     code: CodeStore,
     host: FunctionHost,
     edge: EdgeTable,
-    every: Duration,
-) {
-    tokio::spawn(async move {
-        let mut last = store.data_version().await.ok();
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            let Ok(v) = store.data_version().await else {
-                continue;
-            };
-            if Some(v) != last {
-                last = Some(v);
-                if let Err(e) = apply_all(&store, &code, &host, &edge).await {
+    /// The `data_version` last applied; held while applying.
+    applied: tokio::sync::Mutex<Option<i64>>,
+    /// How many times the store was applied.
+    applies: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Syncer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Syncer").finish_non_exhaustive()
+    }
+}
+
+impl Syncer {
+    /// A syncer for `store` into `host` and `edge`; nothing is applied yet.
+    pub fn new(store: Arc<Store>, code: CodeStore, host: FunctionHost, edge: EdgeTable) -> Self {
+        Self {
+            inner: Arc::new(SyncerInner {
+                store,
+                code,
+                host,
+                edge,
+                applied: tokio::sync::Mutex::new(None),
+                applies: Default::default(),
+            }),
+        }
+    }
+
+    /// Applies the store now.
+    pub async fn apply_now(&self) -> Result<(), ControlError> {
+        let i = &self.inner;
+        let mut applied = i.applied.lock().await;
+        // Read before applying: a commit made meanwhile moves it again and is applied next.
+        let version = i.store.data_version().await.ok();
+        apply_all(&i.store, &i.code, &i.host, &i.edge).await?;
+        i.applies.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *applied = version;
+        Ok(())
+    }
+
+    /// Applies the store if it changed since it was last applied.
+    async fn apply_if_changed(&self) -> Result<(), ControlError> {
+        let i = &self.inner;
+        let mut applied = i.applied.lock().await;
+        let version = i.store.data_version().await?;
+        if *applied == Some(version) {
+            return Ok(());
+        }
+        apply_all(&i.store, &i.code, &i.host, &i.edge).await?;
+        i.applies.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *applied = Some(version);
+        Ok(())
+    }
+
+    /// Re-applies the store whenever its `data_version` moves (checked every `every`).
+    pub fn watch(&self, every: Duration) {
+        let syncer = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = syncer.apply_if_changed().await {
                     tracing::warn!("could not apply stored state: {e}");
                 }
             }
-        }
-    });
+        });
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_change_is_applied_once_whether_reload_or_the_watcher_sees_it_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("state.db");
+        let store = Arc::new(Store::open(&db).await.unwrap());
+        let host =
+            FunctionHost::start(stratus_functions::HostSettings::new(dir.path().join("run")))
+                .unwrap();
+        let syncer = Syncer::new(
+            store.clone(),
+            CodeStore::new(dir.path().join("code")),
+            host,
+            EdgeTable::default(),
+        );
+        let applies = || {
+            syncer
+                .inner
+                .applies
+                .load(std::sync::atomic::Ordering::Relaxed)
+        };
+        syncer.apply_now().await.unwrap();
+        syncer.apply_if_changed().await.unwrap();
+        assert_eq!(applies(), 1, "nothing changed");
+        // Another process (the CLI) commits, then asks for a reload: the watcher's next look
+        // finds the change already applied.
+        let cli = Store::open(&db).await.unwrap();
+        let config = DistributionConfig::from_json(
+            r#"{"Enabled": true,
+                "Origins": [{"Id": "o", "DomainName": "example.test",
+                             "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}}],
+                "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all",
+                                         "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}}"#,
+        )
+        .unwrap();
+        cli.create_distribution("E1ABCDEFGHIJKL", "d1.cloudfront.localhost", &config)
+            .await
+            .unwrap();
+        syncer.apply_now().await.unwrap();
+        syncer.apply_if_changed().await.unwrap();
+        assert_eq!(applies(), 2);
+        assert!(syncer
+            .inner
+            .edge
+            .load()
+            .distribution("d1.cloudfront.localhost")
+            .is_some());
+        // A commit nobody announced: the watcher applies it.
+        cli.delete_distribution("E1ABCDEFGHIJKL").await.unwrap();
+        syncer.apply_if_changed().await.unwrap();
+        assert_eq!(applies(), 3);
+    }
 
     #[tokio::test]
     async fn a_new_distribution_the_edge_would_refuse_is_refused_before_it_is_stored() {

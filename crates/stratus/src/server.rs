@@ -176,14 +176,14 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
     settings.idle_timeout = Duration::from_secs(config.idle_timeout_secs);
     let host = FunctionHost::start(settings).context("starting the function host")?;
     let edge_table: sync::EdgeTable = Arc::default();
-    sync::apply_all(&store, &code, &host, &edge_table).await?;
-    sync::watch(
+    let syncer = sync::Syncer::new(
         store.clone(),
         code.clone(),
         host.clone(),
         edge_table.clone(),
-        Duration::from_millis(250),
     );
+    syncer.apply_now().await?;
+    syncer.watch(Duration::from_millis(250));
     let kept: Vec<String> = store
         .functions()
         .await?
@@ -225,9 +225,8 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
     )?;
     let router = api::router(api::Api {
         store: store.clone(),
-        code: code.clone(),
-        edge: edge_table.clone(),
         host: host.clone(),
+        syncer,
     });
     // Prometheus metrics beside the Lambda API: GET /metrics.
     let router = match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {

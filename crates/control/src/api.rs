@@ -55,6 +55,9 @@ async fn reload(State(api): State<Api>) -> Response {
     }
 }
 
+/// Lambda's limit on an `Event` (asynchronous) invocation's payload.
+const MAX_EVENT_PAYLOAD: usize = 1_048_576;
+
 fn aws_error(status: StatusCode, error_type: &str, body: Value) -> Response {
     let mut r = (
         status,
@@ -210,6 +213,7 @@ async fn invoke(
         },
         None => None,
     };
+    let payload_len = payload.len();
     let mut input = InvokeInput::new(payload);
     input.client_context = client_context;
     let request_id = input.request_id.clone();
@@ -217,6 +221,15 @@ async fn invoke(
     match invocation_type {
         "DryRun" => return with_request_id(StatusCode::NO_CONTENT.into_response(), &request_id),
         "Event" => {
+            if payload_len > MAX_EVENT_PAYLOAD {
+                return aws_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLargeException",
+                    json!({"Type": "User", "message": format!(
+                        "{payload_len} byte payload is too large for the Event invocation type (limit {MAX_EVENT_PAYLOAD} bytes)"
+                    )}),
+                );
+            }
             tokio::spawn(async move {
                 let _ = function.invoke(input).await;
             });
@@ -226,8 +239,8 @@ async fn invoke(
         other => {
             return aws_error(
                 StatusCode::BAD_REQUEST,
-                "InvalidParameterValueException",
-                json!({"Type": "User", "message": format!("1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")}),
+                "ValidationException",
+                json!({"message": format!("1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")}),
             )
         }
     }

@@ -28,6 +28,9 @@ pub enum ControlError {
         /// What is wrong.
         message: String,
     },
+    /// Stratus itself failed (Lambda: 500 `ServiceException`).
+    #[error("{0}")]
+    Service(String),
     /// The store failed.
     #[error("state store: {0}")]
     Store(#[from] sqlx::Error),
@@ -50,7 +53,9 @@ impl ControlError {
             ControlError::Conflict(_) => "ResourceConflictException",
             ControlError::Code(_) => "InvalidParameterValueException",
             ControlError::CloudFront { kind, .. } => kind,
-            ControlError::Store(_) | ControlError::Io { .. } => "ServiceException",
+            ControlError::Service(_) | ControlError::Store(_) | ControlError::Io { .. } => {
+                "ServiceException"
+            }
         }
     }
 
@@ -61,7 +66,7 @@ impl ControlError {
             ControlError::NotFound(_) => 404,
             ControlError::Conflict(_) => 409,
             ControlError::CloudFront { status, .. } => *status,
-            ControlError::Store(_) | ControlError::Io { .. } => 500,
+            ControlError::Service(_) | ControlError::Store(_) | ControlError::Io { .. } => 500,
         }
     }
 

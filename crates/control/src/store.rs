@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
-use stratus_model::{FunctionConfig, FunctionUrlConfig, ValidationError};
+use stratus_model::{FunctionConfig, FunctionUrlConfig};
 use tokio::sync::Mutex;
 
 use crate::error::ControlError;
@@ -48,11 +48,10 @@ fn now() -> String {
         .to_string()
 }
 
+/// A stored row (or one about to be stored) that does not read back: Lambda's 500
+/// `ServiceException`, never the caller's fault.
 fn corrupt(what: &str, e: impl std::fmt::Display) -> ControlError {
-    ControlError::Invalid(ValidationError {
-        kind: "ServiceException",
-        message: format!("stored {what} is invalid: {e}"),
-    })
+    ControlError::Service(format!("stored {what} is invalid: {e}"))
 }
 
 impl Store {
@@ -361,9 +360,11 @@ impl Store {
         paths: &[String],
     ) -> Result<InvalidationRecord, ControlError> {
         if self.distribution(distribution_id).await?.is_none() {
-            return Err(ControlError::NotFound(format!(
-                "NoSuchDistribution: The specified distribution does not exist: {distribution_id}"
-            )));
+            return Err(ControlError::CloudFront {
+                kind: "NoSuchDistribution",
+                status: 404,
+                message: format!("The specified distribution does not exist: {distribution_id}"),
+            });
         }
         let record = InvalidationRecord {
             id: format!(

@@ -176,68 +176,72 @@ async fn lambda_api_errors_have_aws_shape() {
     let server = Server::start("");
     let http = reqwest::Client::new();
     let api = server.api_addr;
-    let r = http
-        .post(format!(
-            "http://{api}/2015-03-31/functions/nope/invocations"
-        ))
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let invoke = |name: &str, invocation_type: Option<&str>, body: Vec<u8>| {
+        let mut r = http
+            .post(format!(
+                "http://{api}/2015-03-31/functions/{name}/invocations"
+            ))
+            .body(body);
+        if let Some(t) = invocation_type {
+            r = r.header("x-amz-invocation-type", t);
+        }
+        r.send()
+    };
+    let error_type = |r: &reqwest::Response| r.headers()["x-amzn-errortype"].clone();
+
+    let r = invoke("nope", None, b"{}".to_vec()).await.unwrap();
     assert_eq!(r.status(), 404);
-    assert_eq!(r.headers()["x-amzn-errortype"], "ResourceNotFoundException");
+    assert_eq!(error_type(&r), "ResourceNotFoundException");
     let v: Value = r.json().await.unwrap();
     assert_eq!(
         v["Message"],
         "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"
     );
 
-    let r = http
-        .post(format!(
-            "http://{api}/2015-03-31/functions/hello/invocations"
-        ))
-        .body("{not json")
-        .send()
+    let r = invoke("hello", None, b"{not json".to_vec()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(error_type(&r), "InvalidRequestContentException");
+
+    let r = invoke("hello", Some("DryRun"), vec![]).await.unwrap();
+    assert_eq!(r.status(), 204);
+
+    // An unknown invocation type: Lambda's ValidationException.
+    let r = invoke("hello", Some("Later"), b"{}".to_vec())
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(
-        r.headers()["x-amzn-errortype"],
-        "InvalidRequestContentException"
-    );
+    assert_eq!(error_type(&r), "ValidationException");
+    let v: Value = r.json().await.unwrap();
+    assert!(v["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("1 validation error detected: Value 'Later' at 'invocationType'"));
 
-    let r = http
-        .post(format!(
-            "http://{api}/2015-03-31/functions/hello/invocations"
-        ))
-        .header("x-amz-invocation-type", "DryRun")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-
-    let r = http
-        .post(format!(
-            "http://{api}/2015-03-31/functions/hello/invocations"
-        ))
-        .body(vec![b' '; 6_291_457])
-        .send()
-        .await
-        .unwrap();
+    let r = invoke("hello", None, vec![b' '; 6_291_457]).await.unwrap();
     assert_eq!(r.status(), 413);
-    assert_eq!(
-        r.headers()["x-amzn-errortype"],
-        "RequestEntityTooLargeException"
-    );
+    assert_eq!(error_type(&r), "RequestEntityTooLargeException");
 
-    let r = http
-        .post(format!(
-            "http://{api}/2015-03-31/functions/hello/invocations"
-        ))
-        .body(r#"{"x":1}"#)
-        .send()
+    // Event invocations take at most 1 MB.
+    let mut big = br#"{"x":""#.to_vec();
+    big.extend(vec![b'a'; 1_048_576]);
+    big.extend(br#""}"#);
+    let r = invoke("hello", Some("Event"), big.clone()).await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(error_type(&r), "RequestEntityTooLargeException");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["message"],
+        format!(
+            "{} byte payload is too large for the Event invocation type (limit 1048576 bytes)",
+            big.len()
+        )
+    );
+    let r = invoke("hello", Some("Event"), b"{}".to_vec())
         .await
         .unwrap();
+    assert_eq!(r.status(), 202);
+
+    let r = invoke("hello", None, br#"{"x":1}"#.to_vec()).await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-amz-executed-version"], "$LATEST");
     assert_eq!(

@@ -341,12 +341,7 @@ fn start_edge(
     // Viewer certificates by SNI: distribution domains get the `*.cloudfront.localhost`
     // certificate; a hello without SNI (an IP address) or naming anything else gets the
     // default. Alias certificates join the same resolver when they come.
-    let default_cert = ca.certified_key(&[
-        "localhost".into(),
-        "127.0.0.1".into(),
-        "::1".into(),
-        format!("*.{}", crate::distribution::DOMAIN_SUFFIX),
-    ])?;
+    let default_cert = ca.certified_key(&["localhost".into(), "127.0.0.1".into(), "::1".into()])?;
     let certificates = Arc::new(stratus_edge::certs::SniCertificates::new(default_cert));
     certificates.insert(
         &format!("*.{}", crate::distribution::DOMAIN_SUFFIX),

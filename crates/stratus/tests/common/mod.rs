@@ -256,6 +256,19 @@ impl Server {
         std::fs::read_to_string(self.state().join(format!("logs/{name}.log"))).unwrap_or_default()
     }
 
+    /// Waits until the function's log holds `needle` at least `n` times, then a little longer
+    /// (two log flushes) for any more to land; returns how many times it holds it. Every
+    /// request the test sent has been answered by then, so a further invocation would
+    /// already be logged.
+    pub async fn log_count(&self, name: &str, needle: &str, n: usize) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.logs(name).matches(needle).count() < n && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        self.logs(name).matches(needle).count()
+    }
+
     /// Waits until the function's log contains `needle`.
     pub async fn wait_log(&self, name: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);

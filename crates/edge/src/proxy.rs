@@ -34,9 +34,7 @@ use crate::access_log::{AccessRecord, EdgeResult, ViewerProtocol};
 use crate::cache_control::CacheControl;
 use crate::cache_key::{AcceptEncoding, CacheKeyParts, ViewerRequest as KeyViewer, ViewerScheme};
 use crate::error_pages::{ErrorPage, INTERNAL_HEADER};
-use crate::origin_request::{
-    build_origin_request, compile_custom_headers, EdgeIdentity, OriginTarget,
-};
+use crate::origin_request::{build_origin_request, EdgeIdentity, OriginTarget};
 use crate::response_headers::{CacheTiming, RequestFacts, ServerTiming};
 use crate::responses;
 use crate::router::{CompiledBehavior, CompiledDistribution, EdgeConfig, Route, ViewerRequest};
@@ -125,6 +123,8 @@ pub struct Edge {
     local_ca: Option<Arc<pingora::protocols::tls::CaType>>,
     /// `Via` and `X-Amz-Cf-Pop` as stamped on every response.
     via: HeaderValue,
+    /// This node's host in the `Via` of origin requests.
+    via_host: String,
     pop: HeaderValue,
 }
 
@@ -218,8 +218,13 @@ impl Edge {
                 .collect();
             Some(Arc::from(certs.into_boxed_slice()))
         };
-        let via = HeaderValue::from_str(&responses::via("1.1", &settings.node))
-            .unwrap_or(HeaderValue::from_static("1.1 cloudfront.net (CloudFront)"));
+        let via_host = format!("{}.cloudfront.net", settings.node);
+        // Toward the viewer, CloudFront's `Via` names HTTP/1.1 whatever the viewer spoke.
+        let via = HeaderValue::from_str(&crate::origin_request::via_value(
+            Version::HTTP_11,
+            &via_host,
+        ))
+        .unwrap_or(HeaderValue::from_static("1.1 cloudfront.net (CloudFront)"));
         let pop =
             HeaderValue::from_str(&settings.pop).unwrap_or(HeaderValue::from_static("LOC50-C1"));
         Self {
@@ -228,6 +233,7 @@ impl Edge {
             https,
             local_ca,
             via,
+            via_host,
             pop,
         }
     }
@@ -1051,10 +1057,12 @@ impl ProxyHttp for Edge {
                 self.settings.variants.remember(parts);
             }
         }
-        ctx.cache_note = Some(match &decision {
-            Freshness::Cacheable(c) => format!("stored for {} s: {}", c.ttl, c.rule.as_str()),
-            Freshness::NotCacheable(r) => format!("not stored: {}", r.as_str()),
-        });
+        if self.settings.debug_headers {
+            ctx.cache_note = Some(match &decision {
+                Freshness::Cacheable(c) => format!("stored for {} s: {}", c.ttl, c.rule.as_str()),
+                Freshness::NotCacheable(r) => format!("not stored: {}", r.as_str()),
+            });
+        }
         Ok(match decision {
             Freshness::Cacheable(c) => RespCacheable::Cacheable(CacheMeta::new(
                 now + Duration::from_secs(c.ttl),
@@ -1187,8 +1195,10 @@ impl ProxyHttp for Edge {
             .config
             .origin(&origin_id)
             .ok_or_else(|| internal("the behavior's origin does not exist"))?;
-        let custom_headers = compile_custom_headers(&origin.custom_headers)
-            .map_err(|_| internal("invalid custom origin header"))?;
+        let custom_headers = dist
+            .origin_headers
+            .get(&origin_id)
+            .map_or(&[][..], Vec::as_slice);
         let peer = peer_of(session);
         let req = session.req_header();
         // Start from the request pingora prepared for the origin, not the viewer's: for a
@@ -1205,19 +1215,19 @@ impl ProxyHttp for Edge {
             }
         }
         let viewer = self.key_viewer(req, &headers, peer);
-        let via_host = format!("{}.cloudfront.net", self.settings.node);
+        let via_host = &self.via_host;
         let built = build_origin_request(
             policy,
             b.origin_request_policy.as_deref(),
             &OriginTarget {
                 domain_name: &origin.domain_name,
                 origin_path: &origin.origin_path,
-                custom_headers: &custom_headers,
+                custom_headers,
             },
             &viewer,
             &EdgeIdentity {
                 request_id: &ctx.request_id,
-                via_host: &via_host,
+                via_host,
             },
         )
         .map_err(|_| internal("could not build the origin request"))?;

@@ -84,6 +84,8 @@ pub struct CompiledDistribution {
     pub invalidations: crate::invalidation::Invalidations,
     /// Its Prometheus series.
     pub stats: crate::stats::DistributionStats,
+    /// Each origin's `OriginCustomHeaders` as header pairs, by origin id.
+    pub origin_headers: HashMap<String, Vec<(http::HeaderName, http::HeaderValue)>>,
     behaviors: Vec<(PathPattern, Arc<CompiledBehavior>)>,
     default: Arc<CompiledBehavior>,
 }
@@ -261,9 +263,19 @@ impl CompiledDistribution {
                 .collect::<Result<Vec<_>, _>>()?;
             invalidations.add(parsed, *at);
         }
+        let mut origin_headers = HashMap::new();
+        for origin in d.config.origins.iter() {
+            let headers = crate::origin_request::compile_custom_headers(&origin.custom_headers)
+                .map_err(|e| ValidationError {
+                    kind: "InvalidArgument",
+                    message: e.to_string(),
+                })?;
+            origin_headers.insert(origin.id.clone(), headers);
+        }
         Ok(Self {
             id: d.id.clone(),
             domain: d.domain.to_ascii_lowercase(),
+            origin_headers,
             enabled: d.config.enabled,
             config: d.config.clone(),
             invalidations,

@@ -15,7 +15,7 @@
 //! kind has its own module (`cache`, `origin_request`, `response_headers`), and `managed` holds
 //! CloudFront's managed policies and their lookups; everything is re-exported here.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::wire::List;
 use crate::ValidationError;
@@ -333,36 +333,6 @@ fn check_total_chars(policy: &str, lists: [&List<String>; 3]) -> Result<(), Vali
 
 fn is_empty<T>(l: &List<T>) -> bool {
     l.0.is_empty()
-}
-
-/// Reads a list as the API (`{Quantity, Items}`), CloudFormation's response headers policy
-/// (`{Items}`) or a plain array writes it. A `Quantity` that disagrees with `Items` is refused.
-fn items<'de, D, T>(d: D) -> Result<List<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Shape<T> {
-        Plain(Vec<T>),
-        Wrapped {
-            #[serde(rename = "Quantity", default)]
-            quantity: Option<usize>,
-            #[serde(rename = "Items", default = "Vec::new")]
-            items: Vec<T>,
-        },
-    }
-    match Shape::<T>::deserialize(d)? {
-        Shape::Plain(v) => Ok(List(v)),
-        Shape::Wrapped { quantity, items } => match quantity {
-            Some(q) if q != items.len() => Err(serde::de::Error::custom(format!(
-                "Quantity {q} does not match the {} items given",
-                items.len()
-            ))),
-            _ => Ok(List(items)),
-        },
-    }
 }
 
 /// Owned names from a static list: the managed policy tables (and tests) build lists with it.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_name_and_comment, invalid, is_empty, items, PolicyQuotas};
+use super::{check_name_and_comment, invalid, is_empty, PolicyQuotas};
 use crate::cloudfront::wire::List;
 use crate::ValidationError;
 
@@ -126,18 +126,15 @@ impl CorsMethod {
 pub struct CorsConfig {
     /// `Access-Control-Allow-Origin` candidates: origins, `*`, or `*` as the leftmost label
     /// (`https://*.example.org`).
-    #[serde(deserialize_with = "items")]
     pub access_control_allow_origins: List<String>,
     /// `Access-Control-Allow-Headers` (names or `*`), on preflight responses.
-    #[serde(deserialize_with = "items")]
     pub access_control_allow_headers: List<String>,
     /// `Access-Control-Allow-Methods`, on preflight responses.
-    #[serde(deserialize_with = "items")]
     pub access_control_allow_methods: List<CorsMethod>,
     /// `Access-Control-Allow-Credentials: true` when set.
     pub access_control_allow_credentials: bool,
     /// `Access-Control-Expose-Headers` (names or `*`). Default: none.
-    #[serde(default, deserialize_with = "items", skip_serializing_if = "is_empty")]
+    #[serde(default, skip_serializing_if = "is_empty")]
     pub access_control_expose_headers: List<String>,
     /// `Access-Control-Max-Age` seconds, on preflight responses. Default: not sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -313,7 +310,6 @@ pub struct XssProtection {
 #[serde(transparent)]
 pub struct CustomHeadersConfig {
     /// The headers, at most 10 by default.
-    #[serde(deserialize_with = "items")]
     pub items: List<CustomHeader>,
 }
 
@@ -335,7 +331,6 @@ pub struct CustomHeader {
 #[serde(transparent)]
 pub struct RemoveHeadersConfig {
     /// The headers to drop from the origin's response.
-    #[serde(deserialize_with = "items")]
     pub items: List<RemoveHeader>,
 }
 

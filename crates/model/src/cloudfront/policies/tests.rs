@@ -245,3 +245,26 @@ fn response_headers_policy_name_is_required() {
         ))
     );
 }
+
+#[test]
+fn a_bad_item_in_a_response_headers_list_says_what_is_wrong() {
+    let bad = RHP_API.replace(
+        r#"["GET", "POST", "OPTIONS"]"#,
+        r#"["GET", "FOO", "OPTIONS"]"#,
+    );
+    let e = serde_json::from_str::<ResponseHeadersPolicyConfig>(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown variant `FOO`"), "{e}");
+    let bad = RHP_API.replace(
+        r#""Quantity": 3, "Items": ["GET""#,
+        r#""Quantity": 2, "Items": ["GET""#,
+    );
+    let e = serde_json::from_str::<ResponseHeadersPolicyConfig>(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Quantity 2 does not match the 3 items given"),
+        "{e}"
+    );
+}

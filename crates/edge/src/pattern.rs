@@ -18,9 +18,6 @@ use std::fmt;
 
 use stratus_model::ValidationError;
 
-/// CloudFront: a `PathPattern` is at most 255 characters.
-pub const MAX_PATH_PATTERN_LEN: usize = 255;
-
 /// A validated CloudFront `PathPattern`, ready to match request paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathPattern {
@@ -31,7 +28,7 @@ pub struct PathPattern {
 }
 
 impl PathPattern {
-    /// Validates and compiles a `PathPattern`.
+    /// Validates (the model's rule, [`validate_path_pattern`]) and compiles a `PathPattern`.
     ///
     /// Accepts `&` both literally and as the XML entity `&amp;` (the API's spelling).
     ///
@@ -39,25 +36,11 @@ impl PathPattern {
     ///
     /// A [`ValidationError`] of kind `InvalidArgument` when the pattern is empty, longer than 255
     /// characters, or holds a character outside CloudFront's allowed set.
+    ///
+    /// [`validate_path_pattern`]: stratus_model::cloudfront::distribution::validate_path_pattern
     pub fn new(pattern: &str) -> Result<Self, ValidationError> {
+        stratus_model::cloudfront::distribution::validate_path_pattern(pattern)?;
         let source = pattern.replace("&amp;", "&");
-        if source.is_empty() {
-            return Err(invalid(
-                "The parameter PathPattern must not be empty.".to_owned(),
-            ));
-        }
-        let len = source.chars().count();
-        if len > MAX_PATH_PATTERN_LEN {
-            return Err(invalid(format!(
-                "The parameter PathPattern is {len} characters long; the maximum is {MAX_PATH_PATTERN_LEN}."
-            )));
-        }
-        if let Some(bad) = source.chars().find(|&c| !is_allowed(c)) {
-            return Err(invalid(format!(
-                "The parameter PathPattern contains the character {bad:?}, which is not allowed. \
-                 Allowed: A-Z a-z 0-9 _ - . * ? $ / ~ \" ' @ : + &"
-            )));
-        }
 
         // CloudFront: the leading `/` is optional, so anchor every pattern at `/`.
         let mut compiled = Vec::with_capacity(source.len() + 1);
@@ -123,22 +106,6 @@ pub fn first_match<'a, T>(behaviors: &'a [(PathPattern, T)], path: &str) -> Opti
         .iter()
         .find(|(pattern, _)| pattern.matches(path))
         .map(|(_, value)| value)
-}
-
-/// CloudFront's allowed `PathPattern` characters, plus the two wildcards.
-fn is_allowed(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            '_' | '-' | '.' | '*' | '?' | '$' | '/' | '~' | '"' | '\'' | '@' | ':' | '+' | '&'
-        )
-}
-
-fn invalid(message: String) -> ValidationError {
-    ValidationError {
-        kind: "InvalidArgument",
-        message,
-    }
 }
 
 /// Byte length of the character starting at `at` (a char boundary inside `text`).

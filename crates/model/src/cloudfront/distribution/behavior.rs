@@ -493,15 +493,17 @@ impl DefaultCacheBehavior {
 }
 
 /// CloudFront: a `PathPattern` is at most 255 characters of `A-Z a-z 0-9 _ - . * $ / ~ " ' @ :
-/// +` and `&`, plus the `?` wildcard.
-pub(crate) fn validate_path_pattern(pattern: &str) -> Result<(), ValidationError> {
-    if pattern.is_empty() || pattern.len() > 255 {
+/// +` and `&`, plus the `?` wildcard; the API spells `&` as the XML entity `&amp;`, which
+/// counts as the one character it stands for. The edge compiles only patterns this accepts.
+pub fn validate_path_pattern(pattern: &str) -> Result<(), ValidationError> {
+    let decoded = pattern.replace("&amp;", "&");
+    let len = decoded.chars().count();
+    if len == 0 || len > 255 {
         return Err(invalid_argument(format!(
-            "The PathPattern '{pattern}' is {} characters long; a path pattern has 1–255.",
-            pattern.len()
+            "The PathPattern '{pattern}' is {len} characters long; a path pattern has 1–255."
         )));
     }
-    if let Some(c) = pattern
+    if let Some(c) = decoded
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "_-.*?$/~\"'@:+&".contains(*c)))
     {
@@ -514,6 +516,20 @@ pub(crate) fn validate_path_pattern(pattern: &str) -> Result<(), ValidationError
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn path_patterns_take_amp_entities_and_count_characters() {
+        assert!(validate_path_pattern("/a&amp;b/*").is_ok());
+        assert!(validate_path_pattern("/a&b/*").is_ok());
+        assert!(validate_path_pattern("/a;b").is_err());
+        assert!(validate_path_pattern("").is_err());
+        let max = format!("/{}", "a".repeat(254));
+        assert!(validate_path_pattern(&max).is_ok());
+        // `&amp;` is one character of the 255.
+        assert!(validate_path_pattern(&format!("{max}&amp;")).is_err());
+        assert!(validate_path_pattern(&format!("/{}&amp;", "a".repeat(253))).is_ok());
+    }
+
     use serde_json::json;
 
     use super::*;

@@ -73,8 +73,8 @@ mod tests;
 mod validate;
 
 pub use behavior::{
-    AllowedMethods, CacheBehavior, CachedMethods, CookieForward, CookiePreference,
-    DefaultCacheBehavior, ForwardedValues, ViewerProtocolPolicy,
+    validate_path_pattern, AllowedMethods, CacheBehavior, CachedMethods, CookieForward,
+    CookiePreference, DefaultCacheBehavior, ForwardedValues, ViewerProtocolPolicy,
 };
 pub use error_response::{CustomErrorResponse, CUSTOMISABLE_ERROR_CODES};
 pub use ids::{

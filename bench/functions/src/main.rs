@@ -80,8 +80,12 @@ impl Server {
                 bail!("stratus exited")
             };
             let line = line?;
-            if let Some(rest) = line.strip_prefix("listening: function-urls=") {
-                break rest.split_whitespace().next().context("addr")?.parse()?;
+            if let Some(rest) = line.strip_prefix("listening: ") {
+                let addr = rest
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("function-urls="))
+                    .context("no function-urls= in the listening line")?;
+                break addr.parse()?;
             }
         };
         std::thread::spawn(move || for _ in lines {});

@@ -288,11 +288,7 @@ impl CompiledDistribution {
     /// The behavior for `path`: the first ordered behavior whose pattern matches, else the
     /// default (CloudFront: list order, first match wins, `*` last).
     pub fn behavior(&self, path: &str) -> &Arc<CompiledBehavior> {
-        self.behaviors
-            .iter()
-            .find(|(p, _)| p.matches(path))
-            .map(|(_, b)| b)
-            .unwrap_or(&self.default)
+        crate::pattern::first_match(&self.behaviors, path).unwrap_or(&self.default)
     }
 
     /// Routes a request.

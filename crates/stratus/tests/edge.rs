@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{fixture, host_of, Server};
+use common::{fixture, host_of, x_cache, Server};
 use serde_json::Value;
 
 #[tokio::test]
@@ -251,11 +251,7 @@ async fn cloudfront_answers_what_it_answers_itself() {
 async fn an_unreachable_origin_is_cloudfronts_502() {
     let server = Server::start("");
     // A loopback port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let config = server.state().join("dist.json");
     std::fs::write(
         &config,
@@ -527,7 +523,6 @@ async fn invalidations_with_wildcards_turn_hits_into_misses() {
     let domain = host_of(out.split_whitespace().nth(1).unwrap());
     let client = server.edge_client(&domain);
     let base = format!("https://{domain}:{}", server.edge_https.port());
-    let x_cache = |r: &reqwest::Response| r.headers()["x-cache"].to_str().unwrap().to_string();
     for path in ["/images/a.png", "/images/b/c.png", "/css/site.css"] {
         assert_eq!(
             x_cache(&client.get(format!("{base}{path}")).send().await.unwrap()),
@@ -660,11 +655,7 @@ async fn origin_groups_fail_over_on_listed_statuses_and_connection_failures() {
         .unwrap()
         .trim_end_matches('/')
         .to_string();
-    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead_port = common::free_port();
     let config = server.state().join("group.json");
     std::fs::write(
         &config,

@@ -4,7 +4,7 @@
 mod common;
 
 use common::origin::TestOrigin;
-use common::Server;
+use common::{x_cache, Server};
 
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const USE_ORIGIN_CACHE_CONTROL: &str = "83da9c7e-98b4-4e11-a168-04f0df8e2c65";
@@ -22,19 +22,6 @@ fn config(origin: &TestOrigin, extra_origins: &str, behaviors: &str, errors: &st
             "CustomErrorResponses": [{errors}]}}"#,
         port = origin.addr.port()
     )
-}
-
-async fn get(server: &Server, domain: &str, path: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .get(server.edge_http_url(path))
-        .header("host", domain)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn x_cache(r: &reqwest::Response) -> String {
-    r.headers()["x-cache"].to_str().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -61,11 +48,7 @@ async fn custom_error_responses_replace_errors_with_their_pages() {
         &[("content-type", "text/html")],
         "<h1>origin unreachable</h1>",
     );
-    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead_port = common::free_port();
     let domain = server.distribution_json(&config(
         &origin,
         &format!(
@@ -82,7 +65,7 @@ async fn custom_error_responses_replace_errors_with_their_pages() {
     // The origin's 404 becomes the page, with ResponseCode 200; CloudFront still calls it an
     // Error.
     for _ in 0..2 {
-        let r = get(&server, &domain, "/missing").await;
+        let r = server.edge_get(&domain, "/missing", &[]).await;
         assert_eq!(r.status(), 200);
         assert_eq!(x_cache(&r), "Error from cloudfront");
         assert_eq!(r.headers()["content-type"], "text/html");
@@ -94,7 +77,7 @@ async fn custom_error_responses_replace_errors_with_their_pages() {
     assert_eq!(origin.hits("/errors/404.html"), 1);
 
     // An empty error body is replaced as well.
-    let r = get(&server, &domain, "/empty").await;
+    let r = server.edge_get(&domain, "/empty", &[]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "<h1>custom not found</h1>");
 
@@ -111,7 +94,7 @@ async fn custom_error_responses_replace_errors_with_their_pages() {
 
     // ErrorCachingMinTTL 0 and no page: the origin's 503 passes, and is not cached.
     for _ in 0..2 {
-        let r = get(&server, &domain, "/down").await;
+        let r = server.edge_get(&domain, "/down", &[]).await;
         assert_eq!(r.status(), 503);
         assert_eq!(x_cache(&r), "Error from cloudfront");
         assert_eq!(r.text().await.unwrap(), "overloaded");
@@ -120,7 +103,7 @@ async fn custom_error_responses_replace_errors_with_their_pages() {
 
     // CloudFront's own 502 (the origin cannot be reached) gets the 502 page, fetched through
     // the default behavior, with ResponseCode 503.
-    let r = get(&server, &domain, "/dead/x").await;
+    let r = server.edge_get(&domain, "/dead/x", &[]).await;
     assert_eq!(r.status(), 503);
     assert_eq!(x_cache(&r), "Error from cloudfront");
     assert_eq!(r.text().await.unwrap(), "<h1>origin unreachable</h1>");
@@ -154,11 +137,11 @@ async fn expired_objects_are_served_when_the_origin_fails() {
     let domain = server.distribution_json(&config(&origin, "", "", ""));
     for path in ["/obj", "/strict"] {
         assert_eq!(
-            x_cache(&get(&server, &domain, path).await),
+            x_cache(&server.edge_get(&domain, path, &[]).await),
             "Miss from cloudfront"
         );
         assert_eq!(
-            x_cache(&get(&server, &domain, path).await),
+            x_cache(&server.edge_get(&domain, path, &[]).await),
             "Hit from cloudfront"
         );
     }
@@ -166,21 +149,21 @@ async fn expired_objects_are_served_when_the_origin_fails() {
 
     // Expired, and the origin answers 500: the stale copy is served.
     origin.route("/obj", 500, &[], "broken");
-    let r = get(&server, &domain, "/obj").await;
+    let r = server.edge_get(&domain, "/obj", &[]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "v1");
     assert_eq!(origin.hits("/obj"), 2, "the origin was asked first");
     // …and then not again for the error-caching period (10 s): the stale copy is served.
-    let r = get(&server, &domain, "/obj").await;
+    let r = server.edge_get(&domain, "/obj", &[]).await;
     assert_eq!(r.text().await.unwrap(), "v1");
     assert_eq!(origin.hits("/obj"), 2, "held off for ErrorCachingMinTTL");
 
     // The origin is gone: still the stale copy, unless it said stale-if-error=0.
     origin.stop();
-    let r = get(&server, &domain, "/obj").await;
+    let r = server.edge_get(&domain, "/obj", &[]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "v1");
-    let r = get(&server, &domain, "/strict").await;
+    let r = server.edge_get(&domain, "/strict", &[]).await;
     assert_eq!(r.status(), 502);
     assert_eq!(x_cache(&r), "Error from cloudfront");
 }
@@ -523,13 +506,13 @@ async fn collapsing_compression_and_invalidation_follow_the_policy() {
 
     // The object keyed on a=1 is shared by /q?a=1&utm=2; invalidating /q?a=1 reaches it.
     for q in ["/q?a=1", "/q?a=1&utm=2"] {
-        let r = get(&server, &domain, q).await;
+        let r = server.edge_get(&domain, q, &[]).await;
         assert_eq!(r.status(), 200);
     }
     assert_eq!(origin.hits("/q"), 1);
     let id = server.distribution_id(&domain);
     server.cli(&["invalidate", &id, "/q?a=1"]);
-    let r = get(&server, &domain, "/q?a=1&utm=2").await;
+    let r = server.edge_get(&domain, "/q?a=1&utm=2", &[]).await;
     assert_eq!(x_cache(&r), "Miss from cloudfront");
     assert_eq!(origin.hits("/q"), 2);
 }

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::origin::TestOrigin;
-use common::{cli, cli_err, host_of, Server};
+use common::{cli, cli_err, host_of, x_cache, Server};
 
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 
@@ -60,25 +60,6 @@ fn list(state: &Path, kind: &str) -> Vec<(String, String, String)> {
             (w[0].to_string(), w[1].to_string(), w[2].to_string())
         })
         .collect()
-}
-
-async fn get(
-    server: &Server,
-    domain: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut req = reqwest::Client::new()
-        .get(server.edge_http_url(path))
-        .header("host", domain);
-    for (n, v) in headers {
-        req = req.header(*n, *v);
-    }
-    req.send().await.unwrap()
-}
-
-fn x_cache(r: &reqwest::Response) -> &str {
-    r.headers()["x-cache"].to_str().unwrap()
 }
 
 /// `distribution create …` → (id, domain).
@@ -137,15 +118,15 @@ async fn custom_policies_shape_the_cache_key_the_origin_request_and_the_response
     );
 
     // Only `v` is in the cache key: `x` does not split the entry, `v` does.
-    let r = get(&server, &first, "/p?v=1&x=1", &[]).await;
+    let r = server.edge_get(&first, "/p?v=1&x=1", &[]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(x_cache(&r), "Miss from cloudfront");
     assert_eq!(origin.hits("/p"), 1);
-    let r = get(&server, &first, "/p?v=1&x=2", &[]).await;
+    let r = server.edge_get(&first, "/p?v=1&x=2", &[]).await;
     assert_eq!(x_cache(&r), "Hit from cloudfront");
     assert_eq!(r.text().await.unwrap(), "p");
     assert_eq!(origin.hits("/p"), 1);
-    let r = get(&server, &first, "/p?v=2", &[]).await;
+    let r = server.edge_get(&first, "/p?v=2", &[]).await;
     assert_eq!(x_cache(&r), "Miss from cloudfront");
     assert_eq!(origin.hits("/p"), 2);
 
@@ -196,13 +177,9 @@ async fn custom_policies_shape_the_cache_key_the_origin_request_and_the_response
         )
     };
     let second = server.distribution_json(&config(&cache_id, &orp_id, &rhp_id));
-    let r = get(
-        &server,
-        &second,
-        "/t",
-        &[("x-tenant", "acme"), ("x-other", "no")],
-    )
-    .await;
+    let r = server
+        .edge_get(&second, "/t", &[("x-tenant", "acme"), ("x-other", "no")])
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-policy"], "custom");
     let seen = origin.last_headers("/t").unwrap();
@@ -249,7 +226,7 @@ async fn custom_policies_shape_the_cache_key_the_origin_request_and_the_response
     );
     assert!(e.contains("NoSuchCachePolicy: "), "{e}");
     assert_eq!(server.cli(&["distribution", "list"]), before);
-    let r = get(&server, &first, "/p?v=1", &[]).await;
+    let r = server.edge_get(&first, "/p?v=1", &[]).await;
     assert_eq!(x_cache(&r), "Hit from cloudfront");
     assert_eq!(origin.hits("/p"), 2);
 
@@ -261,13 +238,7 @@ async fn custom_policies_shape_the_cache_key_the_origin_request_and_the_response
     assert!(e.contains("OriginRequestPolicyInUse: "), "{e}");
     let e = cli_err(state, &["response-headers-policy", "delete", &rhp_id]);
     assert!(e.contains("ResponseHeadersPolicyInUse: "), "{e}");
-    let second_id = server
-        .cli(&["distribution", "list"])
-        .lines()
-        .find(|l| l.contains(&second))
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let second_id = server.distribution_id(&second);
     server.cli(&["distribution", "delete", &second_id]);
     let out = server.cli(&["cache-policy", "delete", "VOnly"]);
     assert!(out.contains(&cache_id), "{out}");

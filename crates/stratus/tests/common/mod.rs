@@ -219,6 +219,23 @@ impl Server {
         self.distribution(&["--distribution-config", path.to_str().unwrap()])
     }
 
+    /// GET `path` through the edge's plain-HTTP listener for distribution `domain`, with
+    /// `headers`.
+    pub async fn edge_get(
+        &self,
+        domain: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = reqwest::Client::new()
+            .get(self.edge_http_url(path))
+            .header("host", domain);
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        req.send().await.unwrap()
+    }
+
     /// `path` on the edge's plain-HTTP listener.
     pub fn edge_http_url(&self, path: &str) -> String {
         format!("http://{}{path}", self.edge_http)
@@ -352,4 +369,18 @@ fn rand_suffix() -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// A response's `X-Cache`.
+pub fn x_cache(r: &reqwest::Response) -> String {
+    r.headers()["x-cache"].to_str().unwrap().to_string()
+}
+
+/// A loopback port that was free a moment ago: nothing listens there.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

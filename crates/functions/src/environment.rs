@@ -102,23 +102,6 @@ impl Completed {
             Outcome::Success => (None, None),
             Outcome::FunctionError(t) => (Some("error"), Some(t.as_str())),
         };
-        let labels = [
-            (
-                "function",
-                self.env.function.spec.config.function_name.clone(),
-            ),
-            ("outcome", status.unwrap_or("success").to_string()),
-        ];
-        metrics::counter!("stratus_function_invocations_total", &labels).increment(1);
-        metrics::histogram!("stratus_function_duration_seconds", &labels)
-            .record(self.duration.as_secs_f64());
-        if self.init.is_some() {
-            metrics::counter!(
-                "stratus_function_cold_starts_total",
-                "function" => self.env.function.spec.config.function_name.clone()
-            )
-            .increment(1);
-        }
         self.env.report(
             &self.request_id,
             self.duration,
@@ -448,6 +431,20 @@ impl Env {
         status: Option<&str>,
         error_type: Option<&str>,
     ) {
+        // Every ending passes here (answers, function errors, timeouts, crashes, memory
+        // kills), so the metrics count them all, by the REPORT line's status.
+        let name = &self.function.spec.config.function_name;
+        let labels = [
+            ("function", name.clone()),
+            ("outcome", status.unwrap_or("success").to_string()),
+        ];
+        metrics::counter!("stratus_function_invocations_total", &labels).increment(1);
+        metrics::histogram!("stratus_function_duration_seconds", &labels)
+            .record(duration.as_secs_f64());
+        if init.is_some() {
+            metrics::counter!("stratus_function_cold_starts_total", "function" => name.clone())
+                .increment(1);
+        }
         self.log(format!("END RequestId: {request_id}"));
         let report = Report {
             request_id,

@@ -247,6 +247,30 @@ async fn a_timeout_kills_the_whole_environment_and_the_next_call_gets_a_fresh_on
         .parse()
         .unwrap();
     assert_ne!(pid_before, pid_after, "a fresh environment after the reset");
+    // Metrics count the timeout as the REPORT line does, beside the two successes, and both
+    // environments' cold starts.
+    // (The last REPORT is written just after its reply: poll briefly.)
+    let lines = [
+        r#"stratus_function_invocations_total{function="slow",outcome="timeout"} 1"#,
+        r#"stratus_function_invocations_total{function="slow",outcome="success"} 2"#,
+        r#"stratus_function_cold_starts_total{function="slow"} 2"#,
+    ];
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let metrics = loop {
+        let m = reqwest::get(format!("http://{}/metrics", server.api_addr))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if lines.iter().all(|l| m.contains(l)) || Instant::now() > deadline {
+            break m;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for line in lines {
+        assert!(metrics.contains(line), "{line}\n{metrics}");
+    }
 }
 
 #[tokio::test]

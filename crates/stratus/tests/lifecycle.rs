@@ -550,3 +550,52 @@ async fn idle_environments_are_reclaimed() {
         .unwrap();
     assert_ne!(pid, again);
 }
+
+#[tokio::test]
+async fn update_redeploys_only_what_changed_and_delete_takes_the_url_away() {
+    let server = Server::start("");
+    let url = server
+        .function_with_url(
+            "evolving",
+            &["--runtime", "nodejs20.x", "--code", &behaviors_dir()],
+            &[],
+        )
+        .await;
+    let client = server.client(&url);
+    let pid = |path: &'static str| {
+        let (client, url) = (&client, &url);
+        async move {
+            common::text(client, &format!("{url}{path}"))
+                .await
+                .parse::<i32>()
+                .unwrap()
+        }
+    };
+    let first = pid("pid").await;
+    // Nothing changes: the warm environment stays.
+    server.cli(&["function", "update", "evolving", "--timeout", "3"]);
+    assert_eq!(
+        pid("pid").await,
+        first,
+        "an unchanged configuration keeps it warm"
+    );
+    // A new setting: a fresh environment with it (the old one is retired).
+    server.cli(&["function", "update", "evolving", "--env", "MODE=two"]);
+    let second = pid("pid").await;
+    assert_ne!(
+        second, first,
+        "a changed configuration starts a new environment"
+    );
+    // New code through the same URL.
+    server.cli(&["function", "update", "evolving", "--code", &echo_dir()]);
+    let v: serde_json::Value = common::json(&client, &format!("{url}after")).await;
+    assert_eq!(
+        v["event"]["rawPath"], "/after",
+        "the echo function answers now"
+    );
+    // Delete: the URL stops answering for it and the list forgets it.
+    server.cli(&["function", "delete", "evolving"]);
+    let r = client.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!server.cli(&["function", "list"]).contains("evolving"));
+}

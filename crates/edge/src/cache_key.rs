@@ -251,8 +251,18 @@ pub(crate) fn query_selected(config: &QueryStringsConfig, name: &str) -> bool {
 }
 
 /// Whether a cookie config selects the cookie `name` (CloudFront: names are case-sensitive).
+/// A listed name with `*` or `?` is a wildcard, as legacy `WhitelistedNames` are (`?` cannot
+/// stand in a cookie name, and `*` in one is practically unheard of).
 pub(crate) fn cookie_selected(config: &CookiesConfig, name: &str) -> bool {
-    let listed = || config.cookies.iter().any(|n| n == name);
+    let listed = || {
+        config.cookies.iter().any(|n| {
+            if n.contains(['*', '?']) {
+                crate::pattern::wildcard_match(n, name)
+            } else {
+                n == name
+            }
+        })
+    };
     match config.cookie_behavior {
         CookieBehavior::None => false,
         CookieBehavior::Whitelist => listed(),

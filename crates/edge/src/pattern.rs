@@ -108,6 +108,16 @@ pub fn first_match<'a, T>(behaviors: &'a [(PathPattern, T)], path: &str) -> Opti
         .map(|(_, value)| value)
 }
 
+/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` exactly one,
+/// the wildcards CloudFront's legacy cookie whitelists take (`WhitelistedNames`). A pattern
+/// with characters beyond ASCII is compared literally.
+pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
+    if !pattern.is_ascii() {
+        return pattern == text;
+    }
+    glob_match(pattern.as_bytes(), text, &mut 0)
+}
+
 /// Byte length of the character starting at `at` (a char boundary inside `text`).
 fn char_len(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(1, char::len_utf8)

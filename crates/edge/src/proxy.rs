@@ -28,7 +28,6 @@ use pingora::upstreams::peer::HttpPeer;
 use pingora::{Error, ErrorType, Result};
 use stratus_model::cloudfront::distribution::OriginProtocolPolicy;
 use stratus_model::cloudfront::policies::CachePolicyHeaderBehavior;
-use stratus_model::cloudfront::policies::{cache_policy, CachePolicyConfig};
 
 use crate::access_log::{AccessRecord, EdgeResult, ViewerProtocol};
 use crate::cache_control::CacheControl;
@@ -321,10 +320,7 @@ impl Edge {
         let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
             return Err(internal("no route for this request"));
         };
-        let policy = b
-            .cache_policy
-            .as_deref()
-            .ok_or_else(|| internal("no cache policy"))?;
+        let policy = &b.cache_policy;
         let req = session.req_header();
         let headers = viewer_headers(req);
         let viewer = self.key_viewer(req, &headers, peer_of(session));
@@ -369,7 +365,7 @@ impl Edge {
         let (Some(cache), Some(b)) = (&self.settings.cache, &ctx.behavior) else {
             return Ok(false);
         };
-        if self.settings.debug_headers || ctx.internal || b.cache_policy.is_none() {
+        if self.settings.debug_headers || ctx.internal {
             return Ok(false);
         }
         let req = session.req_header();
@@ -502,20 +498,18 @@ impl Edge {
             &ctx.behavior,
             upstream_response.headers.contains_key(http::header::VARY),
         ) {
-            if let Some(policy) = effective_cache_policy(b) {
-                let mut vary = HeaderMap::new();
-                for v in upstream_response.headers.get_all(http::header::VARY) {
-                    vary.append(http::header::VARY, v.clone());
-                }
-                crate::origin_request::viewer_vary(
-                    policy,
-                    b.origin_request_policy.as_deref(),
-                    &mut vary,
-                );
-                upstream_response.remove_header(&http::header::VARY);
-                if let Some(v) = vary.remove(http::header::VARY) {
-                    upstream_response.insert_header(http::header::VARY, v)?;
-                }
+            let mut vary = HeaderMap::new();
+            for v in upstream_response.headers.get_all(http::header::VARY) {
+                vary.append(http::header::VARY, v.clone());
+            }
+            crate::origin_request::viewer_vary(
+                &b.cache_policy,
+                b.origin_request_policy.as_deref(),
+                &mut vary,
+            );
+            upstream_response.remove_header(&http::header::VARY);
+            if let Some(v) = vary.remove(http::header::VARY) {
+                upstream_response.insert_header(http::header::VARY, v)?;
             }
         }
         if self.settings.debug_headers {
@@ -627,9 +621,7 @@ impl Edge {
             return;
         };
         let req = session.req_header();
-        let Some(policy) = &b.cache_policy else {
-            return;
-        };
+        let policy = &b.cache_policy;
         let params = &policy.parameters_in_cache_key_and_forwarded_to_origin;
         if !b.compress || b.ttl.max_ttl == 0 || req.version == Version::HTTP_10 {
             return;
@@ -713,15 +705,6 @@ fn has_body(headers: &HeaderMap) -> bool {
         .and_then(|v| v.trim().parse::<u64>().ok())
         .is_some_and(|n| n > 0)
         || headers.contains_key(http::header::TRANSFER_ENCODING)
-}
-
-/// The cache policy that shapes the origin request: the behavior's, or (legacy behaviors
-/// without one) CachingDisabled's, which forwards nothing beyond CloudFront's own headers.
-fn effective_cache_policy(b: &CompiledBehavior) -> Option<&CachePolicyConfig> {
-    match &b.cache_policy {
-        Some(p) => Some(p),
-        None => cache_policy("CachingDisabled").map(|m| &m.config),
-    }
 }
 
 /// The viewer's headers as the rules read them: HTTP/2 keeps the host in `:authority`
@@ -956,7 +939,7 @@ impl ProxyHttp for Edge {
         };
         // CloudFront caches GET and HEAD (and OPTIONS when listed) under a cache policy whose
         // TTLs allow it; CachingDisabled (0/0/0) never stores.
-        if b.cache_policy.is_none() || b.ttl.max_ttl == 0 {
+        if b.ttl.max_ttl == 0 {
             return Ok(());
         }
         if !b
@@ -970,12 +953,11 @@ impl ProxyHttp for Edge {
         let cookies = |c: &stratus_model::cloudfront::policies::CookiesConfig| {
             c.cookie_behavior != stratus_model::cloudfront::policies::CookieBehavior::None
         };
-        let collapse = !b.cache_policy.as_ref().is_some_and(|p| {
-            cookies(
-                &p.parameters_in_cache_key_and_forwarded_to_origin
-                    .cookies_config,
-            )
-        }) && !b
+        let collapse = !cookies(
+            &b.cache_policy
+                .parameters_in_cache_key_and_forwarded_to_origin
+                .cookies_config,
+        ) && !b
             .origin_request_policy
             .as_ref()
             .is_some_and(|p| cookies(&p.cookies_config));
@@ -1122,6 +1104,11 @@ impl ProxyHttp for Edge {
                 .origin_latency(&dist.id, origin)
                 .record(t.elapsed().as_secs_f64());
         }
+        // CloudFront, legacy settings without cookie forwarding: `Set-Cookie` is removed
+        // before the response is cached or sent.
+        if ctx.behavior.as_ref().is_some_and(|b| b.strips_set_cookie) {
+            upstream_response.remove_header(&http::header::SET_COOKIE);
+        }
         // CloudFront: an origin group fails over on the status codes it lists.
         if !ctx.can_fail_over(&session.req_header().method) {
             return Ok(());
@@ -1186,7 +1173,7 @@ impl ProxyHttp for Edge {
         let (Some(dist), Some(b)) = (&ctx.distribution, &ctx.behavior) else {
             return Err(internal("no route for this request"));
         };
-        let policy = effective_cache_policy(b).ok_or_else(|| internal("no cache policy"))?;
+        let policy = &b.cache_policy;
         let origin_id = ctx
             .origin_id
             .clone()

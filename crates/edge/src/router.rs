@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use stratus_model::cloudfront::distribution::{
-    AllowedMethods, CachedMethods, DefaultCacheBehavior, DistributionConfig, ViewerProtocolPolicy,
+    AllowedMethods, CachedMethods, CookieForward, DefaultCacheBehavior, DistributionConfig,
+    ViewerProtocolPolicy,
 };
 use stratus_model::cloudfront::policies::{
     cache_policy, origin_request_policy, response_headers_policy, CachePolicyConfig,
@@ -59,14 +60,16 @@ pub struct CompiledBehavior {
     pub cached_methods: CachedMethods,
     /// Edge compression.
     pub compress: bool,
-    /// The cache policy; `None` when the behavior uses the legacy `ForwardedValues`.
-    pub cache_policy: Option<Arc<CachePolicyConfig>>,
+    /// The cache policy: the behavior's, or the one its legacy `ForwardedValues` amount to.
+    pub cache_policy: Arc<CachePolicyConfig>,
     /// The origin request policy, if any.
     pub origin_request_policy: Option<Arc<OriginRequestPolicyConfig>>,
     /// The response headers policy, if any.
     pub response_headers_policy: Option<Arc<ResponseHeadersPolicyConfig>>,
-    /// MinTTL / DefaultTTL / MaxTTL: the cache policy's, else the legacy fields.
+    /// MinTTL / DefaultTTL / MaxTTL, from the cache policy.
     pub ttl: TtlSettings,
+    /// Legacy settings that forward no cookies: `Set-Cookie` is removed from origin responses.
+    pub strips_set_cookie: bool,
 }
 
 /// A distribution ready to route requests.
@@ -192,23 +195,34 @@ fn compile_behavior(
     path_pattern: Option<&str>,
     policies: &CustomPolicies,
 ) -> Result<CompiledBehavior, ValidationError> {
-    let cache_policy = match &b.cache_policy_id {
-        Some(id) => Some(
-            cache_policy(id)
-                .map(|m| Arc::new(m.config.clone()))
-                .or_else(|| policies.cache.get(id).cloned())
-                .ok_or_else(|| no_such("NoSuchCachePolicy", "cache policy", id))?,
-        ),
-        None => None,
+    // A legacy behavior (ForwardedValues and its own TTLs) becomes the cache policy and origin
+    // request policy that do the same, so every behavior takes one path.
+    let legacy = b
+        .forwarded_values
+        .as_ref()
+        .map(|fv| fv.policies(b.min_ttl, b.default_ttl, b.max_ttl));
+    let cache_policy = match (&b.cache_policy_id, &legacy) {
+        (Some(id), _) => cache_policy(id)
+            .map(|m| Arc::new(m.config.clone()))
+            .or_else(|| policies.cache.get(id).cloned())
+            .ok_or_else(|| no_such("NoSuchCachePolicy", "cache policy", id))?,
+        (None, Some(legacy)) => Arc::new(legacy.cache.clone()),
+        (None, None) => {
+            return Err(ValidationError {
+                kind: "InvalidArgument",
+                message: "The parameter ForwardedValues is required (a behavior has neither a CachePolicyId nor the legacy ForwardedValues).".into(),
+            })
+        }
     };
-    let origin_request_policy = match &b.origin_request_policy_id {
-        Some(id) => Some(
+    let origin_request_policy = match (&b.origin_request_policy_id, &legacy) {
+        (Some(id), _) => Some(
             origin_request_policy(id)
                 .map(|m| Arc::new(m.config.clone()))
                 .or_else(|| policies.origin_request.get(id).cloned())
                 .ok_or_else(|| no_such("NoSuchOriginRequestPolicy", "origin request policy", id))?,
         ),
-        None => None,
+        (None, Some(legacy)) => legacy.origin_request.clone().map(Arc::new),
+        (None, None) => None,
     };
     let response_headers_policy = match &b.response_headers_policy_id {
         Some(id) => Some(
@@ -221,11 +235,19 @@ fn compile_behavior(
         ),
         None => None,
     };
-    // CloudFront: a cache policy's TTLs replace the behavior's legacy MinTTL/DefaultTTL/MaxTTL.
-    let ttl = match &cache_policy {
-        Some(p) => TtlSettings::new(p.min_ttl, p.default_ttl, p.max_ttl),
-        None => TtlSettings::new(b.min_ttl, b.default_ttl, b.max_ttl),
-    };
+    // CloudFront: a cache policy's TTLs replace the behavior's legacy MinTTL/DefaultTTL/MaxTTL
+    // (a legacy behavior's synthesized policy carries them).
+    let ttl = TtlSettings::new(
+        cache_policy.min_ttl,
+        cache_policy.default_ttl,
+        cache_policy.max_ttl,
+    );
+    // CloudFront, legacy settings: without cookie forwarding, `Set-Cookie` is removed from
+    // origin responses.
+    let strips_set_cookie = b
+        .forwarded_values
+        .as_ref()
+        .is_some_and(|fv| fv.cookies.forward == CookieForward::None);
     Ok(CompiledBehavior {
         path_pattern: path_pattern.map(String::from),
         target_origin_id: b.target_origin_id.clone(),
@@ -237,6 +259,7 @@ fn compile_behavior(
         origin_request_policy,
         response_headers_policy,
         ttl,
+        strips_set_cookie,
     })
 }
 

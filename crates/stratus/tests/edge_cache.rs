@@ -516,3 +516,100 @@ async fn collapsing_compression_and_invalidation_follow_the_policy() {
     assert_eq!(x_cache(&r), "Miss from cloudfront");
     assert_eq!(origin.hits("/q"), 2);
 }
+
+/// Legacy cache settings (spec §3): `ForwardedValues` with the behavior's own TTLs key on and
+/// forward what they name, forward the whole query string while keying on
+/// `QueryStringCacheKeys`, strip cookies and `Set-Cookie` when no cookie is forwarded, honour
+/// whitelisted cookie wildcards, and cache nothing when `Headers` is `["*"]`.
+#[tokio::test]
+async fn legacy_forwarded_values_key_forward_and_cache_as_cloudfront() {
+    let server = Server::start("");
+    let origin = TestOrigin::start().await;
+    origin.route(
+        "/legacy",
+        200,
+        &[("set-cookie", "tracking=1"), ("content-type", "text/plain")],
+        "legacy",
+    );
+    origin.route("/cookies/x", 200, &[("set-cookie", "seen=1")], "cookies");
+    origin.route("/all/x", 200, &[("cache-control", "max-age=600")], "all");
+    let legacy = |pattern: &str, forwarded: &str| {
+        format!(
+            r#"{{"PathPattern": "{pattern}", "TargetOriginId": "origin", "ViewerProtocolPolicy": "allow-all",
+                 "ForwardedValues": {forwarded}, "MinTTL": 0, "DefaultTTL": 60, "MaxTTL": 600}}"#
+        )
+    };
+    let behaviors = [
+        legacy(
+            "/legacy",
+            r#"{"QueryString": true, "QueryStringCacheKeys": ["page"], "Headers": ["X-Device"],
+                "Cookies": {"Forward": "none"}}"#,
+        ),
+        legacy(
+            "/cookies/*",
+            r#"{"QueryString": false, "Cookies": {"Forward": "whitelist", "WhitelistedNames": ["pref-*"]}}"#,
+        ),
+        legacy(
+            "/all/*",
+            r#"{"QueryString": false, "Headers": ["*"], "Cookies": {"Forward": "none"}}"#,
+        ),
+    ]
+    .join(",");
+    let domain = server.distribution_json(&config(&origin, "", &behaviors, ""));
+    let (server, dom) = (&server, domain.as_str());
+    let get = move |path: &'static str, headers: &'static [(&'static str, &'static str)]| {
+        server.edge_get(dom, path, headers)
+    };
+
+    // Keyed on `page` and X-Device; the whole query string reaches the origin; the cookie
+    // does not, and Set-Cookie is stripped.
+    let r = get(
+        "/legacy?page=1&utm=a",
+        &[("x-device", "mobile"), ("cookie", "session=s1")],
+    )
+    .await;
+    assert_eq!(x_cache(&r), "Miss from cloudfront");
+    assert!(
+        r.headers().get("set-cookie").is_none(),
+        "Set-Cookie stripped"
+    );
+    assert_eq!(r.text().await.unwrap(), "legacy");
+    assert_eq!(
+        origin.last_query("/legacy").as_deref(),
+        Some("page=1&utm=a")
+    );
+    let seen = origin.last_headers("/legacy").unwrap();
+    assert_eq!(seen["x-device"], "mobile");
+    assert!(seen.get("cookie").is_none(), "no cookie forwarded");
+
+    // DefaultTTL 60 caches it: another `utm` is the same object; another `page` or device is
+    // not.
+    let r = get("/legacy?page=1&utm=b", &[("x-device", "mobile")]).await;
+    assert_eq!(x_cache(&r), "Hit from cloudfront");
+    assert!(r.headers().get("set-cookie").is_none());
+    assert_eq!(origin.hits("/legacy"), 1);
+    get("/legacy?page=2", &[("x-device", "mobile")]).await;
+    assert_eq!(origin.hits("/legacy"), 2);
+    get("/legacy?page=1", &[("x-device", "desktop")]).await;
+    assert_eq!(origin.hits("/legacy"), 3);
+
+    // A whitelisted wildcard: `pref-*` cookies are keyed and forwarded, others are not;
+    // Set-Cookie passes when cookies are forwarded.
+    let r = get("/cookies/x", &[("cookie", "pref-lang=en; other=1")]).await;
+    assert_eq!(r.headers()["set-cookie"], "seen=1");
+    let seen = origin.last_headers("/cookies/x").unwrap();
+    assert_eq!(seen["cookie"], "pref-lang=en");
+    get("/cookies/x", &[("cookie", "pref-lang=en; other=2")]).await;
+    assert_eq!(origin.hits("/cookies/x"), 1, "`other` is not in the key");
+    get("/cookies/x", &[("cookie", "pref-lang=fr")]).await;
+    assert_eq!(origin.hits("/cookies/x"), 2, "`pref-lang` is");
+
+    // Headers ["*"]: every viewer header goes to the origin and nothing is cached, whatever
+    // the origin's max-age.
+    for _ in 0..2 {
+        let r = get("/all/x", &[("x-anything", "yes")]).await;
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(origin.hits("/all/x"), 2);
+    assert_eq!(origin.last_headers("/all/x").unwrap()["x-anything"], "yes");
+}

@@ -25,6 +25,7 @@ struct State {
     hits: HashMap<String, usize>,
     methods: HashMap<String, String>,
     headers: HashMap<String, http::HeaderMap>,
+    queries: HashMap<String, String>,
 }
 
 pub struct TestOrigin {
@@ -101,6 +102,11 @@ impl TestOrigin {
         self.state.lock().unwrap().headers.get(path).cloned()
     }
 
+    /// The query string of the last request for `path` (empty when it had none).
+    pub fn last_query(&self, path: &str) -> Option<String> {
+        self.state.lock().unwrap().queries.get(path).cloned()
+    }
+
     /// Stops listening: connections are refused from now on.
     pub fn stop(&mut self) {
         if let Some(t) = self.task.take() {
@@ -121,6 +127,10 @@ fn answer(state: &Mutex<State>, req: Request) -> (std::time::Duration, Response)
     *s.hits.entry(path.clone()).or_default() += 1;
     s.methods.insert(path.clone(), req.method().to_string());
     s.headers.insert(path.clone(), req.headers().clone());
+    s.queries.insert(
+        path.clone(),
+        req.uri().query().unwrap_or_default().to_string(),
+    );
     let canned = s.routes.get(&path).cloned().unwrap_or(Canned {
         delay: std::time::Duration::ZERO,
         status: 404,

@@ -384,7 +384,7 @@ async fn the_edge_compiles_distributions_with_stored_policies() {
     let PolicyConfig::Cache(expected) = cache_policy("edge") else {
         unreachable!()
     };
-    assert_eq!(b.cache_policy.as_deref(), Some(&expected));
+    assert_eq!(*b.cache_policy, expected);
     assert_eq!(
         (b.ttl.min_ttl, b.ttl.default_ttl, b.ttl.max_ttl),
         (0, 60, 3600)

@@ -67,6 +67,7 @@ macro_rules! aws_enum {
 mod behavior;
 mod error_response;
 mod ids;
+mod legacy;
 mod origin;
 #[cfg(test)]
 mod tests;
@@ -80,6 +81,7 @@ pub use error_response::{CustomErrorResponse, CUSTOMISABLE_ERROR_CODES};
 pub use ids::{
     is_distribution_id, new_distribution_domain, new_distribution_id, origin_domain_normalised,
 };
+pub use legacy::{LegacyPolicies, LEGACY_POLICY_NAME};
 pub use origin::{
     CustomOriginConfig, FailoverCriteria, Origin, OriginCustomHeader, OriginGroup,
     OriginGroupMember, OriginProtocolPolicy, SslProtocol, FAILOVER_STATUS_CODES,

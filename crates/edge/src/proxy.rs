@@ -29,14 +29,16 @@ use pingora::{Error, ErrorType, Result};
 use stratus_model::cloudfront::distribution::OriginProtocolPolicy;
 use stratus_model::cloudfront::policies::CachePolicyHeaderBehavior;
 
-use crate::access_log::{AccessRecord, EdgeResult, ViewerProtocol};
+use crate::access_log::{AccessRecord, DetailedResult, EdgeResult, ViewerProtocol};
 use crate::cache_control::CacheControl;
 use crate::cache_key::{AcceptEncoding, CacheKeyParts, ViewerRequest as KeyViewer, ViewerScheme};
 use crate::error_pages::{ErrorPage, INTERNAL_HEADER};
 use crate::origin_request::{build_origin_request, EdgeIdentity, OriginTarget};
 use crate::response_headers::{CacheTiming, RequestFacts, ServerTiming};
 use crate::responses;
-use crate::router::{CompiledBehavior, CompiledDistribution, EdgeConfig, Route, ViewerRequest};
+use crate::router::{
+    CompiledBehavior, CompiledDistribution, EdgeConfig, Forbidden, Route, ViewerRequest,
+};
 use crate::storage::{MemoryStorage, MemoryStorageConfig};
 use crate::ttl::{freshness, Freshness, OriginResponse};
 
@@ -168,6 +170,10 @@ pub struct EdgeCtx {
     /// A custom error page replacing the response; its body goes out in
     /// `response_body_filter` (or whole from `fail_to_proxy`, for bodiless errors).
     error_page: Option<ErrorPage>,
+    /// When the response header was handed to the viewer's connection (`time-to-first-byte`).
+    first_byte: Option<Duration>,
+    /// `x-edge-detailed-result-type` when the request itself decided it (a refused method).
+    detailed: Option<DetailedResult>,
 }
 
 impl EdgeCtx {
@@ -272,6 +278,7 @@ impl Edge {
             EdgeResult::Error
         });
         self.stamp(&mut resp, &ctx.request_id, x_cache)?;
+        ctx.first_byte = ctx.started.map(|t| t.elapsed());
         let head_only = session.req_header().method == http::Method::HEAD;
         session
             .write_response_header(Box::new(resp), head_only)
@@ -435,6 +442,7 @@ impl Edge {
         ctx: &mut EdgeCtx,
         phase: CachePhase,
     ) -> Result<()> {
+        ctx.first_byte = ctx.started.map(|t| t.elapsed());
         // CloudFront's X-Cache from the cache phase: collapsed waiters and stale copies are
         // hits; a 304 revalidation is a RefreshHit; everything that went to the origin for a
         // new object is a Miss.
@@ -661,6 +669,64 @@ impl Edge {
     }
 }
 
+/// The error of an origin name that does not resolve (`OriginDnsError`; CloudFront answers 502).
+const ORIGIN_DNS: ErrorType = ErrorType::Custom("OriginDnsError");
+
+/// The bytes of a response header as HTTP/1.1 writes it: status line, fields, blank line.
+fn header_bytes(resp: &ResponseHeader) -> usize {
+    let status_line =
+        "HTTP/1.1 200 \r\n".len() + resp.status.canonical_reason().map_or(0, str::len);
+    let fields: usize = resp
+        .headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + 2 + v.len() + 2)
+        .sum();
+    status_line + fields + 2
+}
+
+/// CloudFront's `x-edge-detailed-result-type` for a request that ended in `e`; `responded`:
+/// the response header had gone out. `None` leaves the result type to say it.
+fn detailed_result(e: &Error, responded: bool) -> Option<DetailedResult> {
+    use pingora::ErrorSource;
+    let etype = e.etype();
+    if *etype == ORIGIN_DNS {
+        return Some(DetailedResult::OriginDnsError);
+    }
+    Some(match (e.esource(), etype) {
+        (ErrorSource::Upstream, ErrorType::HTTPStatus(_)) => DetailedResult::OriginError,
+        (
+            ErrorSource::Upstream,
+            ErrorType::ConnectTimedout
+            | ErrorType::ConnectRefused
+            | ErrorType::ConnectNoRoute
+            | ErrorType::ConnectError
+            | ErrorType::TLSHandshakeFailure
+            | ErrorType::TLSHandshakeTimedout
+            | ErrorType::InvalidCert
+            | ErrorType::HandshakeError
+            | ErrorType::SocketError,
+        ) => DetailedResult::OriginConnectError,
+        (ErrorSource::Upstream, ErrorType::WriteError | ErrorType::WriteTimedout) => {
+            DetailedResult::OriginWriteError
+        }
+        (
+            ErrorSource::Upstream,
+            ErrorType::InvalidHTTPHeader | ErrorType::H1Error | ErrorType::H2Error,
+        ) => DetailedResult::OriginInvalidResponseError,
+        (ErrorSource::Upstream, _) => DetailedResult::OriginReadError,
+        // The viewer went away: while the response was going out, or before it asked fully.
+        (ErrorSource::Downstream, _) if responded => DetailedResult::ClientCommError,
+        (ErrorSource::Downstream, ErrorType::InvalidHTTPHeader) => {
+            DetailedResult::InvalidRequestHeader
+        }
+        (ErrorSource::Downstream, ErrorType::ReadError | ErrorType::ConnectionClosed) => {
+            DetailedResult::ClientHungUpRequest
+        }
+        (ErrorSource::Downstream, _) => DetailedResult::InvalidRequest,
+        _ => return None,
+    })
+}
+
 /// Writes `headers` into `resp` through pingora's API (which keeps its header-case map).
 fn replace_headers(resp: &mut ResponseHeader, headers: &HeaderMap) -> Result<()> {
     let old: Vec<http::HeaderName> = resp.headers.keys().cloned().collect();
@@ -864,6 +930,9 @@ impl ProxyHttp for Edge {
                 Ok(true)
             }
             Route::Forbidden(why) => {
+                if matches!(why, Forbidden::MethodNotAllowed | Forbidden::GetWithBody) {
+                    ctx.detailed = Some(DetailedResult::InvalidRequestMethod);
+                }
                 let page = responses::error_page(403, Some(why.message()), &ctx.request_id);
                 self.generated(session, ctx, 403, None, page).await?;
                 Ok(true)
@@ -916,10 +985,7 @@ impl ProxyHttp for Edge {
                 .ok()
                 .and_then(|mut a| a.next())
                 .ok_or_else(|| {
-                    Error::explain(
-                        ErrorType::ConnectNoRoute,
-                        format!("cannot resolve {domain}"),
-                    )
+                    Error::explain(ORIGIN_DNS, format!("cannot resolve {domain}")).into_up()
                 })?,
         };
         let mut peer = HttpPeer::new(addr, tls, domain);
@@ -1267,7 +1333,7 @@ impl ProxyHttp for Edge {
         matches!(e.etype(), ErrorType::Custom(CUSTOM_ERROR_PAGE))
     }
 
-    async fn logging(&self, session: &mut Session, _e: Option<&Error>, ctx: &mut EdgeCtx) {
+    async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut EdgeCtx) {
         let Some(dist) = &ctx.logged_distribution else {
             return;
         };
@@ -1284,9 +1350,14 @@ impl ProxyHttp for Edge {
                 .and_then(|v| v.to_str().ok())
                 .map(String::from)
         };
+        let detailed = ctx
+            .detailed
+            .or_else(|| e.and_then(|e| detailed_result(e, resp.is_some())));
         let result = ctx.generated.unwrap_or(match session.cache.phase() {
-            // CloudFront: a 4xx/5xx answer (or a custom page for one) is an Error.
+            // CloudFront: a 4xx/5xx answer (or a custom page for one) is an Error, and so is a
+            // response the viewer stopped reading.
             _ if ctx.origin_status.is_some_and(|s| s >= 400) => EdgeResult::Error,
+            _ if detailed == Some(DetailedResult::ClientCommError) => EdgeResult::Error,
             _ if ctx.fast_hit => EdgeResult::Hit,
             CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => EdgeResult::Hit,
             CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => EdgeResult::RefreshHit,
@@ -1314,7 +1385,8 @@ impl ProxyHttp for Edge {
         let record = AccessRecord {
             time: std::time::SystemTime::now(),
             edge_location: self.settings.pop.clone(),
-            sc_bytes: session.body_bytes_sent() as u64,
+            // CloudFront: the bytes sent to the viewer, headers included.
+            sc_bytes: (session.body_bytes_sent() + resp.map_or(0, header_bytes)) as u64,
             c_ip: peer.ip(),
             cs_method: req.method.clone(),
             cs_host: dist.domain.clone(),
@@ -1338,7 +1410,8 @@ impl ProxyHttp for Edge {
             edge_response_result_type: result,
             cs_protocol_version: req.version,
             c_port: peer.port(),
-            time_to_first_byte: elapsed,
+            time_to_first_byte: ctx.first_byte.unwrap_or(elapsed),
+            edge_detailed_result_type: detailed,
             sc_content_type: resp_header(http::header::CONTENT_TYPE),
             sc_content_len: resp_header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
             ..Default::default()
@@ -1402,5 +1475,80 @@ impl ProxyHttp for Edge {
             error_code: status,
             can_reuse_downstream: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detailed_result_types_name_the_failing_side() {
+        let up = |t| Error::new_up(t);
+        let down = |t| Error::new_down(t);
+        let cases = [
+            (
+                up(ErrorType::ConnectRefused),
+                false,
+                DetailedResult::OriginConnectError,
+            ),
+            (
+                up(ErrorType::TLSHandshakeFailure),
+                false,
+                DetailedResult::OriginConnectError,
+            ),
+            (
+                up(ErrorType::ReadTimedout),
+                false,
+                DetailedResult::OriginReadError,
+            ),
+            (
+                up(ErrorType::WriteError),
+                false,
+                DetailedResult::OriginWriteError,
+            ),
+            (
+                up(ErrorType::InvalidHTTPHeader),
+                false,
+                DetailedResult::OriginInvalidResponseError,
+            ),
+            (
+                up(ErrorType::HTTPStatus(503)),
+                false,
+                DetailedResult::OriginError,
+            ),
+            (up(ORIGIN_DNS), false, DetailedResult::OriginDnsError),
+            (
+                down(ErrorType::WriteError),
+                true,
+                DetailedResult::ClientCommError,
+            ),
+            (
+                down(ErrorType::ConnectionClosed),
+                false,
+                DetailedResult::ClientHungUpRequest,
+            ),
+            (
+                down(ErrorType::InvalidHTTPHeader),
+                false,
+                DetailedResult::InvalidRequestHeader,
+            ),
+        ];
+        for (e, responded, want) in cases {
+            assert_eq!(detailed_result(&e, responded), Some(want), "{e}");
+        }
+        assert_eq!(
+            detailed_result(&Error::new_in(ErrorType::InternalError), false),
+            None
+        );
+    }
+
+    #[test]
+    fn header_bytes_count_the_status_line_fields_and_blank_line() {
+        let mut resp = ResponseHeader::build(200, None).unwrap();
+        resp.insert_header("x-cache", "Hit from cloudfront")
+            .unwrap();
+        // "HTTP/1.1 200 OK\r\n" + "x-cache: Hit from cloudfront\r\n" + "\r\n"
+        assert_eq!(header_bytes(&resp), 17 + 30 + 2);
     }
 }

@@ -613,3 +613,90 @@ async fn legacy_forwarded_values_key_forward_and_cache_as_cloudfront() {
     assert_eq!(origin.hits("/all/x"), 2);
     assert_eq!(origin.last_headers("/all/x").unwrap()["x-anything"], "yes");
 }
+
+/// The standard access log's fields CloudFront fills per outcome (spec §9): `sc-bytes` counts
+/// the header too, `time-to-first-byte` is never after `time-taken`, and
+/// `x-edge-detailed-result-type` repeats the result type or names the error's kind.
+#[tokio::test]
+async fn access_log_bytes_timings_and_detailed_result_types() {
+    let server = Server::start("");
+    let origin = TestOrigin::start().await;
+    origin.route(
+        "/ok",
+        200,
+        &[("cache-control", "max-age=60")],
+        "twelve bytes",
+    );
+    let dead_port = common::free_port();
+    let mut config = config(
+        &origin,
+        &format!(
+            r#", {{"Id": "dead", "DomainName": "127.0.0.1", "ConnectionAttempts": 1, "ConnectionTimeout": 1,
+                   "CustomOriginConfig": {{"OriginProtocolPolicy": "http-only", "HTTPPort": {dead_port}}}}}"#
+        ),
+        r#"{"PathPattern": "/dead/*", "TargetOriginId": "dead", "ViewerProtocolPolicy": "allow-all",
+            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}"#,
+        "",
+    );
+    config.insert_str(
+        1,
+        r#""Logging": {"Enabled": true, "Bucket": "logs.s3.amazonaws.com", "Prefix": "", "IncludeCookies": false}, "#,
+    );
+    let domain = server.distribution_json(&config);
+    server.edge_get(&domain, "/ok", &[]).await;
+    server.edge_get(&domain, "/ok", &[]).await;
+    let r = server.edge_get(&domain, "/dead/x", &[]).await;
+    assert_eq!(r.status(), 502);
+    let r = reqwest::Client::new()
+        .post(server.edge_http_url("/ok"))
+        .header("host", &domain)
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let id = server.distribution_id(&domain);
+    let path = server.state().join(format!("logs/cloudfront/{id}.log"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let lines: Vec<Vec<String>> = loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let lines: Vec<Vec<String>> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split('\t').map(String::from).collect())
+            .collect();
+        if lines.len() >= 4 || std::time::Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    // Fields (0-based): 3 sc-bytes, 8 sc-status, 13 x-edge-result-type, 18 time-taken,
+    // 27 time-to-first-byte, 28 x-edge-detailed-result-type, 30 sc-content-len.
+    let (miss, hit, dead, refused) = (&lines[0], &lines[1], &lines[2], &lines[3]);
+    assert_eq!((miss[13].as_str(), miss[28].as_str()), ("Miss", "Miss"));
+    assert_eq!((hit[13].as_str(), hit[28].as_str()), ("Hit", "Hit"));
+    for line in [miss, hit] {
+        let sent: u64 = line[3].parse().unwrap();
+        assert_eq!(line[30], "12");
+        // The header (status line, X-Cache, Via, X-Amz-Cf-Id…) is counted too.
+        assert!(
+            sent > 12 + 150,
+            "sc-bytes {sent} counts the header: {line:?}"
+        );
+        let taken: f64 = line[18].parse().unwrap();
+        let first: f64 = line[27].parse().unwrap();
+        assert!(first <= taken, "first byte {first} after the last {taken}");
+    }
+    assert_eq!(dead[8], "502");
+    assert_eq!(
+        (dead[13].as_str(), dead[28].as_str()),
+        ("Error", "OriginConnectError")
+    );
+    assert_eq!(refused[8], "403");
+    assert_eq!(
+        (refused[13].as_str(), refused[28].as_str()),
+        ("Error", "InvalidRequestMethod")
+    );
+}

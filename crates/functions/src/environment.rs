@@ -93,6 +93,8 @@ pub(crate) struct Completed {
     duration: Duration,
     init: Option<Duration>,
     outcome: Outcome,
+    /// Held until the lines are in the sink, so a log flush waits for them.
+    _due: crate::logs::ReportDue,
 }
 
 impl Completed {
@@ -415,6 +417,7 @@ impl Env {
         drop(st);
         self.function.release(self.clone());
         Some(Completed {
+            _due: self.function.host.logs.report_due(),
             env: self.clone(),
             request_id: c.request_id,
             duration,

@@ -25,6 +25,22 @@ pub struct HostSettings {
     pub idle_timeout: Duration,
     /// How often memory is sampled. Default: 100 ms.
     pub memory_tick: Duration,
+    /// What functions get as their execution role's credentials (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), so their SDKs sign requests that the
+    /// host's own endpoints accept. Default: none (the variables are not set).
+    pub credentials: Option<RoleCredentials>,
+}
+
+/// Credentials handed to functions as their execution role's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleCredentials {
+    /// `AWS_ACCESS_KEY_ID` (and `AWS_ACCESS_KEY`, which Lambda's documentation also lists).
+    pub access_key_id: String,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: String,
+    /// `AWS_SESSION_TOKEN`: Lambda's role credentials are temporary ones and always carry a
+    /// token.
+    pub session_token: String,
 }
 
 impl HostSettings {
@@ -35,6 +51,7 @@ impl HostSettings {
             state_dir: state_dir.into(),
             idle_timeout: Duration::from_secs(600),
             memory_tick: Duration::from_millis(100),
+            credentials: None,
         }
     }
 }
@@ -119,6 +136,12 @@ impl FunctionHost {
     /// The settings the host runs with.
     pub fn settings(&self) -> &HostSettings {
         &self.shared.settings
+    }
+
+    /// Writes the pending log lines now, the END and REPORT lines of every invocation already
+    /// answered included.
+    pub async fn flush_logs(&self) {
+        self.shared.logs.flush().await;
     }
 
     /// Where function logs are written.

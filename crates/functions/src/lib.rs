@@ -20,7 +20,7 @@ mod runtime_api;
 pub mod runtimes;
 pub mod url;
 
-pub use host::{FunctionHost, HostSettings};
+pub use host::{FunctionHost, HostSettings, RoleCredentials};
 pub use invocation::{
     FunctionError, InvokeError, InvokeInput, InvokeOutput, ResponseStream, StreamEvent,
 };

@@ -22,10 +22,36 @@ struct LogLine {
 /// Collects lines for the writer task. Cheap to clone.
 ///
 /// Adding a line only takes a short lock: the writer drains the buffer on its own tick, so
-/// logging never wakes another thread on the request path.
+/// logging never wakes another thread on the request path. [`LogSink::flush`] writes what is
+/// pending at once, after the END and REPORT lines of every answered invocation.
 #[derive(Debug, Clone)]
 pub struct LogSink {
-    pending: std::sync::Arc<std::sync::Mutex<Vec<LogLine>>>,
+    shared: std::sync::Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    dir: PathBuf,
+    pending: std::sync::Mutex<Vec<LogLine>>,
+    /// The open files; held while a batch is written, so batches reach a file in order.
+    files: std::sync::Mutex<Files>,
+    /// Invocations answered whose END and REPORT lines are not written yet.
+    unreported: std::sync::atomic::AtomicUsize,
+}
+
+type Files = HashMap<String, std::io::BufWriter<std::fs::File>>;
+
+/// An answered invocation whose END and REPORT lines are still to come; dropped once they
+/// are in the sink.
+#[derive(Debug)]
+pub(crate) struct ReportDue(std::sync::Arc<Shared>);
+
+impl Drop for ReportDue {
+    fn drop(&mut self) {
+        self.0
+            .unreported
+            .fetch_sub(1, std::sync::atomic::Ordering::Release);
+    }
 }
 
 impl LogSink {
@@ -33,9 +59,14 @@ impl LogSink {
     pub fn start(dir: PathBuf) -> std::io::Result<Self> {
         std::fs::create_dir_all(&dir)?;
         let sink = Self {
-            pending: Default::default(),
+            shared: std::sync::Arc::new(Shared {
+                dir,
+                pending: Default::default(),
+                files: Default::default(),
+                unreported: Default::default(),
+            }),
         };
-        tokio::spawn(write_loop(dir, std::sync::Arc::downgrade(&sink.pending)));
+        tokio::spawn(write_loop(std::sync::Arc::downgrade(&sink.shared)));
         Ok(sink)
     }
 
@@ -47,9 +78,53 @@ impl LogSink {
             stream: stream.to_string(),
             message: message.into(),
         };
-        if let Ok(mut p) = self.pending.lock() {
+        if let Ok(mut p) = self.shared.pending.lock() {
             p.push(line);
         }
+    }
+
+    /// Marks an invocation answered before its END and REPORT lines are written, so
+    /// [`LogSink::flush`] waits for them.
+    pub(crate) fn report_due(&self) -> ReportDue {
+        self.shared
+            .unreported
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        ReportDue(self.shared.clone())
+    }
+
+    /// Writes every pending line to its file now, once the END and REPORT lines of the
+    /// invocations already answered are among them.
+    pub async fn flush(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        while self
+            .shared
+            .unreported
+            .load(std::sync::atomic::Ordering::Acquire)
+            > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        self.shared.write_pending(&mut Vec::new());
+    }
+}
+
+impl Shared {
+    /// Takes the pending lines and writes them (`batch` is scratch space, left empty).
+    fn write_pending(&self, batch: &mut Vec<LogLine>) {
+        let Ok(mut files) = self.files.lock() else {
+            return;
+        };
+        if let Ok(mut p) = self.pending.lock() {
+            std::mem::swap(&mut *p, batch);
+        }
+        if batch.is_empty() {
+            return;
+        }
+        for line in batch.drain(..) {
+            write_line(&self.dir, &mut files, line);
+        }
+        flush_and_rotate(&self.dir, &mut files);
     }
 }
 
@@ -64,33 +139,20 @@ const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
 /// How long a line may wait in memory before it reaches the file.
 const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
-type Pending = std::sync::Weak<std::sync::Mutex<Vec<LogLine>>>;
-
-async fn write_loop(dir: PathBuf, pending: Pending) {
-    let mut files: HashMap<String, std::io::BufWriter<std::fs::File>> = HashMap::new();
+async fn write_loop(shared: std::sync::Weak<Shared>) {
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut batch = Vec::new();
     loop {
         tick.tick().await;
-        let Some(pending) = pending.upgrade() else {
+        let Some(shared) = shared.upgrade() else {
             return;
         };
-        if let Ok(mut p) = pending.lock() {
-            std::mem::swap(&mut *p, &mut batch);
-        }
-        drop(pending);
-        if batch.is_empty() {
-            continue;
-        }
-        for line in batch.drain(..) {
-            write_line(&dir, &mut files, line);
-        }
-        flush_and_rotate(&dir, &mut files);
+        shared.write_pending(&mut batch);
     }
 }
 
-fn flush_and_rotate(dir: &Path, files: &mut HashMap<String, std::io::BufWriter<std::fs::File>>) {
+fn flush_and_rotate(dir: &Path, files: &mut Files) {
     for f in files.values_mut() {
         let _ = f.flush();
     }
@@ -109,11 +171,7 @@ fn flush_and_rotate(dir: &Path, files: &mut HashMap<String, std::io::BufWriter<s
     }
 }
 
-fn write_line(
-    dir: &Path,
-    files: &mut HashMap<String, std::io::BufWriter<std::fs::File>>,
-    line: LogLine,
-) {
+fn write_line(dir: &Path, files: &mut Files, line: LogLine) {
     let file = match files.get_mut(&line.function) {
         Some(f) => f,
         None => {

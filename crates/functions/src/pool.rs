@@ -227,6 +227,17 @@ impl Function {
             ("TMPDIR", scratch.to_string_lossy().into_owned()),
         ];
         env.extend(reserved.into_iter().map(|(k, v)| (k.to_string(), v)));
+        if let Some(role) = &self.host.settings.credentials {
+            env.extend(
+                [
+                    ("AWS_ACCESS_KEY_ID", &role.access_key_id),
+                    ("AWS_ACCESS_KEY", &role.access_key_id),
+                    ("AWS_SECRET_ACCESS_KEY", &role.secret_access_key),
+                    ("AWS_SESSION_TOKEN", &role.session_token),
+                ]
+                .map(|(k, v)| (k.to_string(), v.clone())),
+            );
+        }
         if let Some(exec_env) = c.runtime.execution_env() {
             env.push(("AWS_EXECUTION_ENV".into(), exec_env));
         }

@@ -240,8 +240,7 @@ async fn invoke_in_process(
         Err(e) => (e.body.to_vec(), true),
     };
     host.shutdown();
-    // Let the log writer flush this invocation's lines.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    host.flush_logs().await;
     // Its log belongs with the function's others.
     let from = stratus_functions::logs::log_path(host.logs_dir(), name);
     if let Ok(text) = std::fs::read(&from) {

@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use stratus_control::code::{CodeSource, CodeStore};
 use stratus_control::{api, ca::LocalCa, sync, Store};
-use stratus_functions::{FunctionHost, HostSettings, UrlFront};
+use stratus_functions::{FunctionHost, HostSettings, RoleCredentials, UrlFront};
 use stratus_model::{AuthType, FunctionConfig, FunctionUrlConfig, InvokeMode, Runtime};
 
 use crate::cli::UpArgs;
@@ -174,6 +174,14 @@ pub(crate) async fn up(state: &Path, mut config: Config, args: UpArgs) -> anyhow
     let mut settings = HostSettings::new(state);
     settings.partition = config.partition();
     settings.idle_timeout = Duration::from_secs(config.idle_timeout_secs);
+    // Functions run with the state directory's own key as their role's credentials, so an SDK
+    // inside a function signs requests Stratus accepts (AWS_IAM URLs). Lambda's role
+    // credentials are temporary and carry a session token; Stratus does not check it.
+    settings.credentials = Some(RoleCredentials {
+        access_key_id: local.access_key_id.clone(),
+        secret_access_key: local.secret_access_key.clone(),
+        session_token: stratus_model::ids::alphanumeric(64),
+    });
     let host = FunctionHost::start(settings).context("starting the function host")?;
     let edge_table: sync::EdgeTable = Arc::default();
     let syncer = sync::Syncer::new(

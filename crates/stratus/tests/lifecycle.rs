@@ -73,6 +73,17 @@ async fn cold_start_then_warm_reuse_of_the_same_process() {
     assert_ne!(first["requestId"], second["requestId"]);
     assert_eq!(first["custom"], "hi");
     assert_eq!(first["region"], "us-east-1");
+    // The role's credentials: the state directory's own key, which Stratus accepts.
+    let credentials = std::fs::read_to_string(server.state().join("credentials")).unwrap();
+    let key = first["accessKeyId"]
+        .as_str()
+        .expect("AWS_ACCESS_KEY_ID is set");
+    assert!(
+        credentials.contains(&format!("aws_access_key_id = {key}")),
+        "{key} is not in {credentials}"
+    );
+    assert_eq!(first["hasSecret"], true);
+    assert_eq!(first["hasSessionToken"], true);
     assert_eq!(first["memoryLimitInMB"], "128");
     assert_eq!(
         first["cwd"], first["taskRoot"],

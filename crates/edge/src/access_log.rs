@@ -514,29 +514,11 @@ fn protocol_version(v: Version) -> &'static str {
 
 /// `YYYY-MM-DD` and `HH:MM:SS` in UTC; times before the epoch are logged as the epoch.
 fn utc_date_time(t: SystemTime) -> (String, String) {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
+    let t = chrono::DateTime::<chrono::Utc>::from(t.max(UNIX_EPOCH));
     (
-        format!("{y:04}-{m:02}-{d:02}"),
-        format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60),
+        t.format("%Y-%m-%d").to_string(),
+        t.format("%H:%M:%S").to_string(),
     )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's
-/// `civil_from_days`, for non-negative counts).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
 }
 
 /// Rotate a distribution's log once it passes this size; the previous file is kept as

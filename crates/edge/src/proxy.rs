@@ -42,6 +42,9 @@ use crate::router::{
 use crate::storage::{MemoryStorage, MemoryStorageConfig};
 use crate::ttl::{freshness, Freshness, OriginResponse};
 
+mod lane;
+pub(crate) use lane::LaneHit;
+
 /// Origins Stratus serves itself (Function URL hosts): host → the local listener's address,
 /// as DNS would answer on AWS.
 pub type LocalOrigins = Arc<dyn Fn(&str) -> Option<SocketAddr> + Send + Sync>;
@@ -117,6 +120,7 @@ impl std::fmt::Debug for EdgeSettings {
 }
 
 /// The proxy for one listener (HTTP or HTTPS).
+#[derive(Clone)]
 pub struct Edge {
     config: Arc<ArcSwap<EdgeConfig>>,
     settings: Arc<EdgeSettings>,
@@ -321,6 +325,16 @@ impl Edge {
     /// (the fast path and pingora's cache both ask); its parts stay in `ctx` for invalidation
     /// matching and the debug header.
     fn cache_key(&self, session: &Session, ctx: &mut EdgeCtx) -> Result<CacheKey> {
+        self.cache_key_of(session.req_header(), peer_of(session), ctx)
+    }
+
+    /// [`Edge::cache_key`] for a request read outside a pingora session.
+    fn cache_key_of(
+        &self,
+        req: &RequestHeader,
+        peer: SocketAddr,
+        ctx: &mut EdgeCtx,
+    ) -> Result<CacheKey> {
         if let Some(key) = &ctx.cache_key {
             return Ok(key.clone());
         }
@@ -328,9 +342,8 @@ impl Edge {
             return Err(internal("no route for this request"));
         };
         let policy = &b.cache_policy;
-        let req = session.req_header();
         let headers = viewer_headers(req);
-        let viewer = self.key_viewer(req, &headers, peer_of(session));
+        let viewer = self.key_viewer(req, &headers, peer);
         let parts = CacheKeyParts::new(policy, &dist.domain, &viewer);
         let key = CacheKey::new(parts.hash_input(), dist.id.clone());
         ctx.key_parts = Some(parts);
@@ -342,13 +355,17 @@ impl Edge {
     /// strings are in the cache key they are part of the path an invalidation matches: the
     /// keyed parameters, so every request that shares the object matches alike.
     fn invalidated(&self, session: &Session, meta: &CacheMeta, ctx: &EdgeCtx) -> bool {
+        self.invalidated_at(session.req_header().uri.path(), meta, ctx)
+    }
+
+    /// [`Edge::invalidated`] for the request path `path`.
+    fn invalidated_at(&self, path: &str, meta: &CacheMeta, ctx: &EdgeCtx) -> bool {
         let Some(dist) = &ctx.distribution else {
             return false;
         };
         if dist.invalidations.is_empty() {
             return false;
         }
-        let path = session.req_header().uri.path();
         let query = ctx
             .key_parts
             .as_ref()
@@ -369,52 +386,13 @@ impl Edge {
     /// everything else (misses, stale or invalidated copies, conditional and range
     /// requests, other statuses, the debug header) returns `false` and takes pingora's path.
     async fn fast_hit(&self, session: &mut Session, ctx: &mut EdgeCtx) -> Result<bool> {
-        let (Some(cache), Some(b)) = (&self.settings.cache, &ctx.behavior) else {
-            return Ok(false);
-        };
-        if self.settings.debug_headers || ctx.internal {
-            return Ok(false);
-        }
-        let req = session.req_header();
-        let head = req.method == http::Method::HEAD;
-        if b.ttl.max_ttl == 0
-            || !(head || req.method == http::Method::GET)
-            || !b.cached_methods.caches(req.method.as_str())
-        {
-            return Ok(false);
-        }
-        use http::header::{
-            IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, RANGE,
-        };
-        let conditional = [
-            RANGE,
-            IF_NONE_MATCH,
-            IF_MODIFIED_SINCE,
-            IF_MATCH,
-            IF_UNMODIFIED_SINCE,
-            IF_RANGE,
-        ];
-        if conditional.iter().any(|h| req.headers.contains_key(h)) {
-            return Ok(false);
-        }
-        let key = self.cache_key(session, ctx)?;
-        let span = pingora::cache::trace::Span::inactive().handle();
-        let Some((meta, mut hit)) =
-            pingora::cache::storage::Storage::lookup(cache.storage, &key, &span).await?
+        let Some((mut header, mut hit)) = self
+            .fresh_hit(session.req_header(), peer_of(session), ctx)
+            .await?
         else {
             return Ok(false);
         };
-        let stored = meta.response_header();
-        if stored.status != http::StatusCode::OK
-            || !stored.headers.contains_key(http::header::CONTENT_LENGTH)
-            || !meta.is_fresh(std::time::SystemTime::now())
-            || self.invalidated(session, &meta, ctx)
-        {
-            return Ok(false);
-        }
-        let mut header = meta.response_header_copy();
-        header.insert_header(http::header::AGE, meta.age().as_secs())?;
-        header.set_version(Version::HTTP_11);
+        let head = session.req_header().method == http::Method::HEAD;
         self.decorate(session, &mut header, ctx, CachePhase::Hit)
             .await?;
         ctx.fast_hit = true;
@@ -430,6 +408,64 @@ impl Edge {
             }
         }
         Ok(true)
+    }
+
+    /// The stored response for `req` (routed: `ctx` has its distribution and behavior) when
+    /// it is a fresh 200 with a `Content-Length`, the request an unconditional GET or HEAD
+    /// without `Range`, and no invalidation covers it: its header with `Age`, as HTTP/1.1,
+    /// and its body. `None` sends the request through pingora's cache.
+    async fn fresh_hit(
+        &self,
+        req: &RequestHeader,
+        peer: SocketAddr,
+        ctx: &mut EdgeCtx,
+    ) -> Result<Option<(ResponseHeader, HitHandler)>> {
+        let (Some(cache), Some(b)) = (&self.settings.cache, &ctx.behavior) else {
+            return Ok(None);
+        };
+        if self.settings.debug_headers || ctx.internal {
+            return Ok(None);
+        }
+        let head = req.method == http::Method::HEAD;
+        if b.ttl.max_ttl == 0
+            || !(head || req.method == http::Method::GET)
+            || !b.cached_methods.caches(req.method.as_str())
+        {
+            return Ok(None);
+        }
+        use http::header::{
+            IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, RANGE,
+        };
+        let conditional = [
+            RANGE,
+            IF_NONE_MATCH,
+            IF_MODIFIED_SINCE,
+            IF_MATCH,
+            IF_UNMODIFIED_SINCE,
+            IF_RANGE,
+        ];
+        if conditional.iter().any(|h| req.headers.contains_key(h)) {
+            return Ok(None);
+        }
+        let key = self.cache_key_of(req, peer, ctx)?;
+        let span = pingora::cache::trace::Span::inactive().handle();
+        let Some((meta, hit)) =
+            pingora::cache::storage::Storage::lookup(cache.storage, &key, &span).await?
+        else {
+            return Ok(None);
+        };
+        let stored = meta.response_header();
+        if stored.status != http::StatusCode::OK
+            || !stored.headers.contains_key(http::header::CONTENT_LENGTH)
+            || !meta.is_fresh(std::time::SystemTime::now())
+            || self.invalidated_at(req.uri.path(), &meta, ctx)
+        {
+            return Ok(None);
+        }
+        let mut header = meta.response_header_copy();
+        header.insert_header(http::header::AGE, meta.age().as_secs())?;
+        header.set_version(Version::HTTP_11);
+        Ok(Some((header, hit)))
     }
 
     /// Everything CloudFront does to a response on its way to the viewer, for the cache
@@ -501,6 +537,25 @@ impl Edge {
                 }
             }
         }
+        self.finish_header(
+            session.req_header(),
+            upstream_response,
+            ctx,
+            &phase,
+            (x_cache, timing),
+        )
+    }
+
+    /// The stamps every response gets (`X-Cache`, `Via`, `X-Amz-Cf-Pop`, `X-Amz-Cf-Id`), the
+    /// `Vary` CloudFront keeps, the debug header and the response headers policy.
+    fn finish_header(
+        &self,
+        req: &RequestHeader,
+        upstream_response: &mut ResponseHeader,
+        ctx: &mut EdgeCtx,
+        phase: &CachePhase,
+        (x_cache, timing): (&'static str, CacheTiming),
+    ) -> Result<()> {
         self.stamp(upstream_response, &ctx.request_id, x_cache)?;
         if let (Some(b), true) = (
             &ctx.behavior,
@@ -544,7 +599,6 @@ impl Edge {
         {
             // CloudFront applies the response headers policy to every response of the
             // behavior, hits and misses.
-            let req = session.req_header();
             let facts = RequestFacts::from_headers(&req.method, &req.headers);
             let elapsed_ms = ctx.started.map_or(0, |t| t.elapsed().as_millis() as u64);
             let server_timing = ServerTiming {
@@ -628,32 +682,7 @@ impl Edge {
         let Some(b) = ctx.matched.clone() else {
             return;
         };
-        let req = session.req_header();
-        let policy = &b.cache_policy;
-        let params = &policy.parameters_in_cache_key_and_forwarded_to_origin;
-        if !b.compress || b.ttl.max_ttl == 0 || req.version == Version::HTTP_10 {
-            return;
-        }
-        // CloudFront: a cache policy that lists Accept-Encoding itself gets no edge compression.
-        if params.headers_config.header_behavior == CachePolicyHeaderBehavior::Whitelist
-            && params
-                .headers_config
-                .headers
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case("accept-encoding"))
-        {
-            return;
-        }
-        if req.headers.contains_key(http::header::RANGE) {
-            return;
-        }
-        let normalised = AcceptEncoding::normalize(
-            params.enable_accept_encoding_gzip,
-            params.enable_accept_encoding_brotli,
-            &req.headers,
-            req.version,
-        );
-        let Some(value) = normalised.key_value() else {
+        let Some(value) = edge_compression(&b, session.req_header()) else {
             return;
         };
         let _ = session
@@ -666,6 +695,137 @@ impl Edge {
             c.adjust_level(6);
             ctx.compress = true;
         }
+    }
+}
+
+/// The normalised `Accept-Encoding` when the edge compresses responses to `req` under
+/// behavior `b` (see [`Edge::enable_compression`]); `None` when it does not.
+fn edge_compression(b: &CompiledBehavior, req: &RequestHeader) -> Option<&'static str> {
+    let params = &b
+        .cache_policy
+        .parameters_in_cache_key_and_forwarded_to_origin;
+    if !b.compress || b.ttl.max_ttl == 0 || req.version == Version::HTTP_10 {
+        return None;
+    }
+    // CloudFront: a cache policy that lists Accept-Encoding itself gets no edge compression.
+    if params.headers_config.header_behavior == CachePolicyHeaderBehavior::Whitelist
+        && params
+            .headers_config
+            .headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case("accept-encoding"))
+    {
+        return None;
+    }
+    if req.headers.contains_key(http::header::RANGE) {
+        return None;
+    }
+    AcceptEncoding::normalize(
+        params.enable_accept_encoding_gzip,
+        params.enable_accept_encoding_brotli,
+        &req.headers,
+        req.version,
+    )
+    .key_value()
+}
+
+/// What the logging phase reads of a finished request.
+struct Served<'a> {
+    req: &'a RequestHeader,
+    resp: Option<&'a ResponseHeader>,
+    phase: CachePhase,
+    body_sent: usize,
+    body_read: usize,
+    peer: SocketAddr,
+}
+
+impl Edge {
+    /// The request's access log line, metrics and Prometheus series (pingora's `logging`
+    /// phase, and the hit lane's).
+    fn log_request(&self, served: &Served<'_>, e: Option<&Error>, ctx: &mut EdgeCtx) {
+        let Some(dist) = &ctx.logged_distribution else {
+            return;
+        };
+        let req = served.req;
+        let header = |name: http::HeaderName| {
+            req.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        let resp = served.resp;
+        let resp_header = |name: http::HeaderName| {
+            resp.and_then(|r| r.headers.get(name))
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        let detailed = ctx
+            .detailed
+            .or_else(|| e.and_then(|e| detailed_result(e, resp.is_some())));
+        let result = ctx.generated.unwrap_or(match served.phase {
+            // CloudFront: a 4xx/5xx answer (or a custom page for one) is an Error, and so is a
+            // response the viewer stopped reading.
+            _ if ctx.origin_status.is_some_and(|s| s >= 400) => EdgeResult::Error,
+            _ if detailed == Some(DetailedResult::ClientCommError) => EdgeResult::Error,
+            _ if ctx.fast_hit => EdgeResult::Hit,
+            CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => EdgeResult::Hit,
+            CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => EdgeResult::RefreshHit,
+            _ => EdgeResult::Miss,
+        });
+        let elapsed = ctx.started.map(|t| t.elapsed()).unwrap_or_default();
+        // Prometheus: requests, bytes and latency per distribution and result (the hit ratio is
+        // Hit / all), and the cache's size.
+        let stats = dist.stats.get(&dist.id, result);
+        stats.requests.increment(1);
+        stats.bytes.increment(served.body_sent as u64);
+        stats.duration.record(elapsed.as_secs_f64());
+        // The cache's size changes on fills and evictions, never on a hit.
+        if let (Some(cache), false) = (&self.settings.cache, result == EdgeResult::Hit) {
+            let (bytes, objects) = crate::stats::cache_gauges();
+            bytes.set(cache.storage.size_bytes() as f64);
+            objects.set(cache.storage.len() as f64);
+        }
+        // CloudFront writes standard logs only for distributions with `Logging` enabled.
+        let (Some(writer), Some(logging)) = (&self.settings.access_log, &dist.config.logging)
+        else {
+            return;
+        };
+        let peer = served.peer;
+        let record = AccessRecord {
+            time: std::time::SystemTime::now(),
+            edge_location: self.settings.pop.clone(),
+            // CloudFront: the bytes sent to the viewer, headers included.
+            sc_bytes: (served.body_sent + resp.map_or(0, header_bytes)) as u64,
+            c_ip: peer.ip(),
+            cs_method: req.method.clone(),
+            cs_host: dist.domain.clone(),
+            cs_uri_stem: req.uri.path().to_string(),
+            sc_status: resp.map_or(0, |r| r.status.as_u16()),
+            cs_referer: header(http::header::REFERER),
+            cs_user_agent: header(http::header::USER_AGENT),
+            cs_uri_query: req.uri.query().map(String::from),
+            cs_cookie: header(http::header::COOKIE),
+            edge_result_type: result,
+            edge_request_id: ctx.request_id.clone(),
+            host_header: host_of(req),
+            cs_protocol: if self.https {
+                ViewerProtocol::Https
+            } else {
+                ViewerProtocol::Http
+            },
+            cs_bytes: served.body_read as u64,
+            time_taken: elapsed,
+            x_forwarded_for: header(http::header::HeaderName::from_static("x-forwarded-for")),
+            edge_response_result_type: result,
+            cs_protocol_version: req.version,
+            c_port: peer.port(),
+            time_to_first_byte: ctx.first_byte.unwrap_or(elapsed),
+            edge_detailed_result_type: detailed,
+            sc_content_type: resp_header(http::header::CONTENT_TYPE),
+            sc_content_len: resp_header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+            ..Default::default()
+        };
+        writer.log(&dist.id, record, logging.include_cookies);
     }
 }
 
@@ -1334,89 +1494,18 @@ impl ProxyHttp for Edge {
     }
 
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut EdgeCtx) {
-        let Some(dist) = &ctx.logged_distribution else {
-            return;
-        };
-        let req = session.req_header();
-        let header = |name: http::HeaderName| {
-            req.headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(String::from)
-        };
-        let resp = session.response_written();
-        let resp_header = |name: http::HeaderName| {
-            resp.and_then(|r| r.headers.get(name))
-                .and_then(|v| v.to_str().ok())
-                .map(String::from)
-        };
-        let detailed = ctx
-            .detailed
-            .or_else(|| e.and_then(|e| detailed_result(e, resp.is_some())));
-        let result = ctx.generated.unwrap_or(match session.cache.phase() {
-            // CloudFront: a 4xx/5xx answer (or a custom page for one) is an Error, and so is a
-            // response the viewer stopped reading.
-            _ if ctx.origin_status.is_some_and(|s| s >= 400) => EdgeResult::Error,
-            _ if detailed == Some(DetailedResult::ClientCommError) => EdgeResult::Error,
-            _ if ctx.fast_hit => EdgeResult::Hit,
-            CachePhase::Hit | CachePhase::Stale | CachePhase::StaleUpdating => EdgeResult::Hit,
-            CachePhase::Revalidated | CachePhase::RevalidatedNoCache(_) => EdgeResult::RefreshHit,
-            _ => EdgeResult::Miss,
-        });
-        let elapsed = ctx.started.map(|t| t.elapsed()).unwrap_or_default();
-        // Prometheus: requests, bytes and latency per distribution and result (the hit ratio is
-        // Hit / all), and the cache's size.
-        let stats = dist.stats.get(&dist.id, result);
-        stats.requests.increment(1);
-        stats.bytes.increment(session.body_bytes_sent() as u64);
-        stats.duration.record(elapsed.as_secs_f64());
-        // The cache's size changes on fills and evictions, never on a hit.
-        if let (Some(cache), false) = (&self.settings.cache, result == EdgeResult::Hit) {
-            let (bytes, objects) = crate::stats::cache_gauges();
-            bytes.set(cache.storage.size_bytes() as f64);
-            objects.set(cache.storage.len() as f64);
-        }
-        // CloudFront writes standard logs only for distributions with `Logging` enabled.
-        let (Some(writer), Some(logging)) = (&self.settings.access_log, &dist.config.logging)
-        else {
-            return;
-        };
-        let peer = peer_of(session);
-        let record = AccessRecord {
-            time: std::time::SystemTime::now(),
-            edge_location: self.settings.pop.clone(),
-            // CloudFront: the bytes sent to the viewer, headers included.
-            sc_bytes: (session.body_bytes_sent() + resp.map_or(0, header_bytes)) as u64,
-            c_ip: peer.ip(),
-            cs_method: req.method.clone(),
-            cs_host: dist.domain.clone(),
-            cs_uri_stem: req.uri.path().to_string(),
-            sc_status: resp.map_or(0, |r| r.status.as_u16()),
-            cs_referer: header(http::header::REFERER),
-            cs_user_agent: header(http::header::USER_AGENT),
-            cs_uri_query: req.uri.query().map(String::from),
-            cs_cookie: header(http::header::COOKIE),
-            edge_result_type: result,
-            edge_request_id: ctx.request_id.clone(),
-            host_header: host_of(req),
-            cs_protocol: if self.https {
-                ViewerProtocol::Https
-            } else {
-                ViewerProtocol::Http
+        self.log_request(
+            &Served {
+                req: session.req_header(),
+                resp: session.response_written(),
+                phase: session.cache.phase(),
+                body_sent: session.body_bytes_sent(),
+                body_read: session.body_bytes_read(),
+                peer: peer_of(session),
             },
-            cs_bytes: session.body_bytes_read() as u64,
-            time_taken: elapsed,
-            x_forwarded_for: header(http::header::HeaderName::from_static("x-forwarded-for")),
-            edge_response_result_type: result,
-            cs_protocol_version: req.version,
-            c_port: peer.port(),
-            time_to_first_byte: ctx.first_byte.unwrap_or(elapsed),
-            edge_detailed_result_type: detailed,
-            sc_content_type: resp_header(http::header::CONTENT_TYPE),
-            sc_content_len: resp_header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
-            ..Default::default()
-        };
-        writer.log(&dist.id, record, logging.include_cookies);
+            e,
+            ctx,
+        );
     }
 
     async fn fail_to_proxy(

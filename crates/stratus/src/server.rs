@@ -356,12 +356,10 @@ fn start_edge(
         ca.certified_key(&[format!("*.{}", crate::distribution::DOMAIN_SUFFIX)])?,
     );
     let tls = stratus_control::ca::LocalCa::server_config_with(certificates)?;
-    let conf = Arc::new(pingora::server::configuration::ServerConf::default());
     for (listener, is_https) in [(http, false), (https, true)] {
         let edge = stratus_edge::proxy::Edge::new(table.clone(), settings.clone(), is_https);
-        let proxy = Arc::new(pingora::proxy::http_proxy(&conf, edge));
         let tls = is_https.then(|| tls.clone());
-        tokio::spawn(stratus_edge::serve::serve(proxy, listener, tls));
+        tokio::spawn(stratus_edge::serve::serve(edge, listener, tls));
     }
     Ok(())
 }

@@ -700,3 +700,210 @@ async fn access_log_bytes_timings_and_detailed_result_types() {
         ("Error", "InvalidRequestMethod")
     );
 }
+
+/// RFC 5861 `stale-while-revalidate` (spec §4, "Stale-serving"): within the window an expired
+/// object is served at once while the edge refreshes it from the origin in the background;
+/// the next request gets the refreshed copy.
+#[tokio::test]
+async fn stale_while_revalidate_serves_the_old_copy_and_refreshes_it() {
+    let server = Server::start("");
+    let origin = TestOrigin::start().await;
+    let cc = [("cache-control", "max-age=1, stale-while-revalidate=60")];
+    origin.route("/swr", 200, &cc, "v1");
+    let domain = server.distribution_json(&config(&origin, "", "", ""));
+    assert_eq!(
+        server
+            .edge_get(&domain, "/swr", &[])
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "v1"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    // Expired, within the window: the old copy, though the origin now has another.
+    origin.route("/swr", 200, &cc, "v2");
+    let r = server.edge_get(&domain, "/swr", &[]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "v1",
+        "served stale while revalidating"
+    );
+
+    // The refresh reaches the origin in the background; then the new copy is served.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while origin.hits("/swr") < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(origin.hits("/swr"), 2, "one background refresh");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let body = loop {
+        let body = server
+            .edge_get(&domain, "/swr", &[])
+            .await
+            .text()
+            .await
+            .unwrap();
+        if body == "v2" || std::time::Instant::now() > deadline {
+            break body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(body, "v2");
+    let hits = origin.hits("/swr");
+    let r = server.edge_get(&domain, "/swr", &[]).await;
+    assert_eq!(x_cache(&r), "Hit from cloudfront");
+    assert_eq!(origin.hits("/swr"), hits, "the refreshed copy is fresh");
+}
+
+/// One response read off a raw HTTP/1.1 connection: its head (status line and fields, lower
+/// case names) and its body (by `Content-Length`; none for HEAD).
+async fn read_response(
+    conn: &mut tokio::net::TcpStream,
+    buf: &mut Vec<u8>,
+    head_request: bool,
+) -> (String, Vec<(String, String)>, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = conn.read(&mut chunk).await.unwrap();
+        assert!(
+            n > 0,
+            "closed before a response: {:?}",
+            String::from_utf8_lossy(buf)
+        );
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8(buf[..end].to_vec()).unwrap();
+    let mut lines = head.trim_end().split("\r\n");
+    let status = lines.next().unwrap().to_string();
+    let fields: Vec<(String, String)> = lines
+        .map(|l| {
+            let (n, v) = l.split_once(':').unwrap();
+            (n.to_ascii_lowercase(), v.trim().to_string())
+        })
+        .collect();
+    let len: usize = fields
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let len = if head_request { 0 } else { len };
+    while buf.len() < end + len {
+        let mut chunk = [0u8; 4096];
+        let n = conn.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "closed inside a body");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[end..end + len].to_vec();
+    buf.drain(..end + len);
+    (status, fields, body)
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Fresh hits over plain HTTP/1.1 are answered by the accept loop's hit lane; everything else
+/// by pingora on the same connection. Pipelined hits come back in order; a miss in between is
+/// pingora's and the connection returns to the lane after it; `Connection: close` closes; and
+/// a lane hit carries exactly the fields pingora's path gives the same object.
+#[tokio::test]
+async fn hit_lane_keeps_http_semantics_and_pingoras_headers() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Server::start("");
+    let origin = TestOrigin::start().await;
+    for (path, body) in [("/a", "alpha"), ("/b", "bravo"), ("/c", "charlie")] {
+        origin.route(
+            path,
+            200,
+            &[
+                ("cache-control", "max-age=60"),
+                ("content-type", "text/plain"),
+            ],
+            body,
+        );
+    }
+    let domain = server.distribution_json(&config(&origin, "", "", ""));
+    for path in ["/a", "/c"] {
+        server.edge_get(&domain, path, &[]).await;
+    }
+    let get = |path: &str, extra: &str| {
+        format!("GET {path} HTTP/1.1\r\nHost: {domain}\r\n{extra}\r\n").into_bytes()
+    };
+    let mut conn = tokio::net::TcpStream::connect(server.edge_http)
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+
+    // Two hits pipelined in one write: both answered, in order.
+    let mut two = get("/a", "");
+    two.extend(get("/c", ""));
+    conn.write_all(&two).await.unwrap();
+    for want in ["alpha", "charlie"] {
+        let (status, fields, body) = read_response(&mut conn, &mut buf, false).await;
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert_eq!(field(&fields, "x-cache"), Some("Hit from cloudfront"));
+        assert_eq!(field(&fields, "connection"), Some("keep-alive"));
+        assert_eq!(body, want.as_bytes());
+    }
+    // A miss goes to pingora (and the origin); the same connection then serves hits again.
+    conn.write_all(&get("/b", "")).await.unwrap();
+    let (_, fields, body) = read_response(&mut conn, &mut buf, false).await;
+    assert_eq!(field(&fields, "x-cache"), Some("Miss from cloudfront"));
+    assert_eq!(body, b"bravo");
+    conn.write_all(&get("/b", "")).await.unwrap();
+    let (_, lane, body) = read_response(&mut conn, &mut buf, false).await;
+    assert_eq!(field(&lane, "x-cache"), Some("Hit from cloudfront"));
+    assert_eq!(body, b"bravo");
+    assert_eq!(origin.hits("/b"), 1);
+
+    // HEAD: the length, no body; the next response follows at once.
+    conn.write_all(&format!("HEAD /a HTTP/1.1\r\nHost: {domain}\r\n\r\n").into_bytes())
+        .await
+        .unwrap();
+    let (_, fields, _) = read_response(&mut conn, &mut buf, true).await;
+    assert_eq!(field(&fields, "content-length"), Some("5"));
+    assert_eq!(field(&fields, "x-cache"), Some("Hit from cloudfront"));
+
+    // The same hit through pingora (a `Connection` token the lane leaves alone): the same
+    // fields in the same order, but for the per-request ones.
+    conn.write_all(&get("/b", "Connection: keep-alive, x-hop\r\n"))
+        .await
+        .unwrap();
+    let (_, via_pingora, body) = read_response(&mut conn, &mut buf, false).await;
+    assert_eq!(body, b"bravo");
+    let stable = |fields: &[(String, String)]| -> Vec<(String, String)> {
+        fields
+            .iter()
+            .filter(|(n, _)| !matches!(n.as_str(), "date" | "age" | "x-amz-cf-id"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(stable(&lane), stable(&via_pingora));
+    assert_eq!(origin.hits("/b"), 1);
+
+    // `Connection: close`: answered with `Connection: close`, then the connection ends.
+    conn.write_all(&get("/a", "Connection: close\r\n"))
+        .await
+        .unwrap();
+    let (_, fields, body) = read_response(&mut conn, &mut buf, false).await;
+    assert_eq!(field(&fields, "connection"), Some("close"));
+    assert_eq!(body, b"alpha");
+    let mut rest = Vec::new();
+    let n = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        conn.read_to_end(&mut rest),
+    )
+    .await
+    .expect("the edge closes the connection")
+    .unwrap();
+    assert_eq!(n, 0);
+}

@@ -362,27 +362,14 @@ async fn caching_optimized_serves_hits_from_the_edge() {
     let other = client.get(format!("{url}2")).send().await.unwrap();
     assert_eq!(other.headers()["x-cache"], "Miss from cloudfront");
     // The standard access log has CloudFront's header lines and one line per request.
+    let lines = server.access_log(&domain, 4).await;
     let id = server.distribution_id(&domain);
-    let path = server.state().join(format!("logs/cloudfront/{id}.log"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let access = loop {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        if text.lines().filter(|l| !l.starts_with('#')).count() >= 4
-            || std::time::Instant::now() > deadline
-        {
-            break text;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let access =
+        std::fs::read_to_string(server.state().join(format!("logs/cloudfront/{id}.log"))).unwrap();
     assert!(
         access.starts_with("#Version: 1.0\n#Fields: date time x-edge-location"),
         "{access}"
     );
-    let lines: Vec<Vec<&str>> = access
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| l.split('\t').collect())
-        .collect();
     assert_eq!(lines.len(), 4, "{access}");
     assert_eq!(lines[0][13], "Miss", "x-edge-result-type: {:?}", lines[0]);
     assert_eq!(lines[1][13], "Hit");

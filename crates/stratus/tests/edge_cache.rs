@@ -10,6 +10,20 @@ const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const USE_ORIGIN_CACHE_CONTROL: &str = "83da9c7e-98b4-4e11-a168-04f0df8e2c65";
 const CORS_CUSTOM_ORIGIN: &str = "59781a5b-3903-41f3-afcb-af62929ccde1";
 
+/// An origin nothing listens on (one attempt, 1 s to connect) and a CachingDisabled
+/// behavior `/dead/*` for it: the extra origin and the behavior, for [`config`].
+fn dead_origin() -> (String, &'static str) {
+    let port = common::free_port();
+    (
+        format!(
+            r#", {{"Id": "dead", "DomainName": "127.0.0.1", "ConnectionAttempts": 1, "ConnectionTimeout": 1,
+                   "CustomOriginConfig": {{"OriginProtocolPolicy": "http-only", "HTTPPort": {port}}}}}"#
+        ),
+        r#"{"PathPattern": "/dead/*", "TargetOriginId": "dead", "ViewerProtocolPolicy": "allow-all",
+            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}"#,
+    )
+}
+
 /// A distribution in front of `origin` (plain HTTP), CachingOptimized by default.
 fn config(origin: &TestOrigin, extra_origins: &str, behaviors: &str, errors: &str) -> String {
     format!(
@@ -48,15 +62,11 @@ async fn custom_error_responses_replace_errors_with_their_pages() {
         &[("content-type", "text/html")],
         "<h1>origin unreachable</h1>",
     );
-    let dead_port = common::free_port();
+    let (dead, dead_behavior) = dead_origin();
     let domain = server.distribution_json(&config(
         &origin,
-        &format!(
-            r#", {{"Id": "dead", "DomainName": "127.0.0.1", "ConnectionAttempts": 1, "ConnectionTimeout": 1,
-                   "CustomOriginConfig": {{"OriginProtocolPolicy": "http-only", "HTTPPort": {dead_port}}}}}"#
-        ),
-        r#"{"PathPattern": "/dead/*", "TargetOriginId": "dead", "ViewerProtocolPolicy": "allow-all",
-            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}"#,
+        &dead,
+        dead_behavior,
         r#"{"ErrorCode": 404, "ResponsePagePath": "/errors/404.html", "ResponseCode": "200", "ErrorCachingMinTTL": 60},
            {"ErrorCode": 502, "ResponsePagePath": "/errors/502.html", "ResponseCode": "503"},
            {"ErrorCode": 503, "ErrorCachingMinTTL": 0}"#,
@@ -627,17 +637,8 @@ async fn access_log_bytes_timings_and_detailed_result_types() {
         &[("cache-control", "max-age=60")],
         "twelve bytes",
     );
-    let dead_port = common::free_port();
-    let mut config = config(
-        &origin,
-        &format!(
-            r#", {{"Id": "dead", "DomainName": "127.0.0.1", "ConnectionAttempts": 1, "ConnectionTimeout": 1,
-                   "CustomOriginConfig": {{"OriginProtocolPolicy": "http-only", "HTTPPort": {dead_port}}}}}"#
-        ),
-        r#"{"PathPattern": "/dead/*", "TargetOriginId": "dead", "ViewerProtocolPolicy": "allow-all",
-            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}"#,
-        "",
-    );
+    let (dead, dead_behavior) = dead_origin();
+    let mut config = config(&origin, &dead, dead_behavior, "");
     config.insert_str(
         1,
         r#""Logging": {"Enabled": true, "Bucket": "logs.s3.amazonaws.com", "Prefix": "", "IncludeCookies": false}, "#,
@@ -656,21 +657,7 @@ async fn access_log_bytes_timings_and_detailed_result_types() {
         .unwrap();
     assert_eq!(r.status(), 403);
 
-    let id = server.distribution_id(&domain);
-    let path = server.state().join(format!("logs/cloudfront/{id}.log"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let lines: Vec<Vec<String>> = loop {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let lines: Vec<Vec<String>> = text
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .map(|l| l.split('\t').map(String::from).collect())
-            .collect();
-        if lines.len() >= 4 || std::time::Instant::now() > deadline {
-            break lines;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let lines = server.access_log(&domain, 4).await;
     assert_eq!(lines.len(), 4, "{lines:?}");
     // Fields (0-based): 3 sc-bytes, 8 sc-status, 13 x-edge-result-type, 18 time-taken,
     // 27 time-to-first-byte, 28 x-edge-detailed-result-type, 30 sc-content-len.

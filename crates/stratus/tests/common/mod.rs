@@ -212,6 +212,26 @@ impl Server {
             .to_string()
     }
 
+    /// The standard access log lines of the distribution at `domain`, split into fields,
+    /// once there are at least `n` (or after 5 s, whatever is there).
+    pub async fn access_log(&self, domain: &str, n: usize) -> Vec<Vec<String>> {
+        let id = self.distribution_id(domain);
+        let path = self.state().join(format!("logs/cloudfront/{id}.log"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let lines: Vec<Vec<String>> = text
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| l.split('\t').map(String::from).collect())
+                .collect();
+            if lines.len() >= n || std::time::Instant::now() > deadline {
+                return lines;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Creates a distribution from a JSON `DistributionConfig`; returns its domain.
     pub fn distribution_json(&self, config: &str) -> String {
         let path = self.state().join(format!("dist-{}.json", rand_suffix()));

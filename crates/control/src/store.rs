@@ -100,7 +100,7 @@ impl Store {
     ) -> Result<FunctionRecord, ControlError> {
         let json = serde_json::to_string(config).map_err(|e| corrupt("configuration", e))?;
         let t = now();
-        let revision = uuid_like();
+        let revision = uuid::Uuid::new_v4().to_string();
         let result = sqlx::query(
             "INSERT INTO functions (name, config, code_sha256, code_size, revision_id, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -142,7 +142,10 @@ impl Store {
             q.push_str(", code_sha256 = ?, code_size = ?");
         }
         q.push_str(" WHERE name = ?");
-        let mut query = sqlx::query(&q).bind(json).bind(uuid_like()).bind(now());
+        let mut query = sqlx::query(&q)
+            .bind(json)
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(now());
         if let Some((sha, size)) = code {
             query = query.bind(sha.to_string()).bind(size as i64);
         }
@@ -421,18 +424,6 @@ fn etag() -> String {
     format!(
         "E{}",
         stratus_model::ids::alphanumeric(13).to_ascii_uppercase()
-    )
-}
-
-fn uuid_like() -> String {
-    let h = stratus_model::ids::hex32();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
     )
 }
 

@@ -127,18 +127,23 @@ impl InvokeOutput {
         match self {
             InvokeOutput::Buffered { body, .. } => Ok(body),
             InvokeOutput::Error(e) => Err(e),
-            InvokeOutput::Stream(mut s) => {
-                let mut buf = bytes::BytesMut::new();
-                while let Some(ev) = s.body.recv().await {
-                    match ev {
-                        StreamEvent::Data(d) => buf.extend_from_slice(&d),
-                        StreamEvent::Error(e) => return Err(e),
-                    }
-                }
-                Ok(buf.freeze())
-            }
+            InvokeOutput::Stream(s) => collect_stream(s.body).await.map(|b| b.freeze()),
         }
     }
+}
+
+/// A streamed response's pieces in one buffer, or the error the stream ended with.
+pub(crate) async fn collect_stream(
+    mut body: tokio::sync::mpsc::Receiver<StreamEvent>,
+) -> Result<bytes::BytesMut, FunctionError> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(ev) = body.recv().await {
+        match ev {
+            StreamEvent::Data(d) => buf.extend_from_slice(&d),
+            StreamEvent::Error(e) => return Err(e),
+        }
+    }
+    Ok(buf)
 }
 
 /// Why an invocation never reached a function.

@@ -454,17 +454,6 @@ fn from_mapped(m: response::Mapped) -> Response<UrlBody> {
 }
 
 /// Reads a whole stream; `None` if it failed.
-async fn collect_stream(mut body: mpsc::Receiver<StreamEvent>) -> Option<BytesMut> {
-    let mut buf = BytesMut::new();
-    while let Some(ev) = body.recv().await {
-        match ev {
-            StreamEvent::Data(d) => buf.extend_from_slice(&d),
-            StreamEvent::Error(_) => return None,
-        }
-    }
-    Some(buf)
-}
-
 fn is_integration(content_type: Option<&str>) -> bool {
     content_type.is_some_and(|ct| ct.starts_with(response::HTTP_INTEGRATION_CONTENT_TYPE))
 }
@@ -480,7 +469,7 @@ async fn buffered_response(output: InvokeOutput) -> Response<UrlBody> {
             }
         },
         InvokeOutput::Stream(ResponseStream { content_type, body }) => {
-            let Some(mut buf) = collect_stream(body).await else {
+            let Ok(mut buf) = crate::invocation::collect_stream(body).await else {
                 return internal_error();
             };
             if is_integration(content_type.as_deref()) {

@@ -94,7 +94,11 @@ impl Edge {
             Route::Serve(b) => b.clone(),
             Route::Redirect { .. } | Route::Forbidden(_) => return Ok(None),
         };
-        let mut ctx = self.new_ctx();
+        // The request id is drawn only for a hit: a miss goes to pingora, which draws its own.
+        let mut ctx = EdgeCtx {
+            started: Some(std::time::Instant::now()),
+            ..Default::default()
+        };
         ctx.matched = Some(matched);
         ctx.logged_distribution = Some(dist.clone());
         ctx.behavior = Some(behavior);
@@ -102,6 +106,7 @@ impl Edge {
         let Some((mut header, mut hit)) = self.fresh_hit(req, peer, &mut ctx).await? else {
             return Ok(None);
         };
+        ctx.request_id = responses::request_id();
         // What `decorate` does to a 200 hit when nothing is compressed.
         ctx.first_byte = ctx.started.map(|t| t.elapsed());
         ctx.origin_status = Some(header.status.as_u16());

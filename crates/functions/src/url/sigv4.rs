@@ -285,8 +285,10 @@ mod tests {
         body: &[u8],
         at: SystemTime,
         secret: &str,
+        token: Option<&str>,
     ) -> HeaderMap {
-        let identity = Credentials::new("AKIDEXAMPLE", secret, None, None, "t").into();
+        let identity =
+            Credentials::new("AKIDEXAMPLE", secret, token.map(String::from), None, "t").into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region("us-east-1")
@@ -316,7 +318,7 @@ mod tests {
     fn urls_auth_aws_iam_allow_and_deny() {
         let host = "abc.lambda-url.us-east-1.localhost:9000";
         let now = SystemTime::now();
-        let h = signed_headers("POST", host, "/p?a=1", b"{}", now, "secret");
+        let h = signed_headers("POST", host, "/p?a=1", b"{}", now, "secret", None);
         fn req<'a>(h: &'a HeaderMap, body: &'a [u8]) -> Signed<'a> {
             Signed {
                 method: "POST",
@@ -332,7 +334,7 @@ mod tests {
         let e = verify(&req(&h, b"{\"x\":1}"), "us-east-1", &keys(), now).unwrap_err();
         assert_eq!(e.error_type, "InvalidSignatureException");
         // Wrong secret.
-        let forged = signed_headers("POST", host, "/p?a=1", b"{}", now, "other");
+        let forged = signed_headers("POST", host, "/p?a=1", b"{}", now, "other", None);
         let e = verify(&req(&forged, b"{}"), "us-east-1", &keys(), now).unwrap_err();
         assert_eq!(e.error_type, "InvalidSignatureException");
         // Unknown key.
@@ -348,6 +350,37 @@ mod tests {
         // Wrong region.
         let e = verify(&req(&h, b"{}"), "eu-west-1", &keys(), now).unwrap_err();
         assert_eq!(e.error_type, "InvalidSignatureException");
+    }
+
+    /// A function signs with its role's credentials, which carry a session token
+    /// (`X-Amz-Security-Token`, signed like any header).
+    #[test]
+    fn temporary_credentials_with_a_session_token_verify() {
+        let host = "abc.lambda-url.us-east-1.localhost:9000";
+        let now = SystemTime::now();
+        let h = signed_headers("GET", host, "/", b"", now, "secret", Some("token-1"));
+        assert_eq!(h["x-amz-security-token"], "token-1");
+        let req = |h: &HeaderMap| {
+            verify(
+                &Signed {
+                    method: "GET",
+                    host,
+                    path_and_query: "/",
+                    headers: h,
+                    body: b"",
+                },
+                "us-east-1",
+                &keys(),
+                now,
+            )
+        };
+        assert_eq!(req(&h).unwrap().access_key, "AKIDEXAMPLE");
+        let mut swapped = h.clone();
+        swapped.insert("x-amz-security-token", HeaderValue::from_static("token-2"));
+        assert_eq!(
+            req(&swapped).unwrap_err().error_type,
+            "InvalidSignatureException"
+        );
     }
 
     #[test]

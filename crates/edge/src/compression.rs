@@ -1,5 +1,6 @@
 //! CloudFront's automatic compression rules (`Compress: true`). The compressing itself is
-//! pingora's response compression module; these rules decide when it may run.
+//! pingora's `ResponseCompressionCtx`, run by the proxy on the origin's response before it is
+//! cached; these rules decide when it may run.
 
 use http::{HeaderMap, StatusCode};
 

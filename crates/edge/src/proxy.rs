@@ -23,6 +23,7 @@ use pingora::cache::{
     CacheKey, CacheMeta, CachePhase, ForcedFreshness, HitHandler, NoCacheReason, RespCacheable,
 };
 use pingora::http::{RequestHeader, ResponseHeader};
+use pingora::protocols::http::compression::ResponseCompressionCtx;
 use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{Error, ErrorType, Result};
@@ -146,8 +147,9 @@ pub struct EdgeCtx {
     connect_attempts: u32,
     /// The origin this attempt goes to.
     origin_id: Option<String>,
-    /// Edge compression was enabled for this request (the response may still veto it).
-    compress: bool,
+    /// Edge compression for this request, run on the origin's response before it is cached
+    /// (CloudFront stores the compressed object); `None` when the edge does not compress.
+    compressor: Option<Box<Compressor>>,
     /// When the request arrived (Server-Timing, access log).
     started: Option<std::time::Instant>,
     /// The distribution the Host named, even when CloudFront answered itself.
@@ -178,6 +180,15 @@ pub struct EdgeCtx {
     first_byte: Option<Duration>,
     /// `x-edge-detailed-result-type` when the request itself decided it (a refused method).
     detailed: Option<DetailedResult>,
+}
+
+/// pingora's response compression, driven by the edge on the origin's response.
+struct Compressor(ResponseCompressionCtx);
+
+impl std::fmt::Debug for Compressor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Compressor")
+    }
 }
 
 impl EdgeCtx {
@@ -386,7 +397,7 @@ impl Edge {
     /// everything else (misses, stale or invalidated copies, conditional and range
     /// requests, other statuses, the debug header) returns `false` and takes pingora's path.
     async fn fast_hit(&self, session: &mut Session, ctx: &mut EdgeCtx) -> Result<bool> {
-        let Some((mut header, mut hit)) = self
+        let Some((mut header, body)) = self
             .fresh_hit(session.req_header(), peer_of(session), ctx)
             .await?
         else {
@@ -397,29 +408,28 @@ impl Edge {
             .await?;
         ctx.fast_hit = true;
         session
-            .write_response_header(Box::new(header), head)
+            .write_response_header(Box::new(header), head || body.is_empty())
             .await?;
         if !head {
-            let mut next = hit.read_body().await?;
-            while let Some(chunk) = next {
-                next = hit.read_body().await?;
-                let end = next.is_none();
-                session.write_response_body(Some(chunk), end).await?;
+            let last = body.len().saturating_sub(1);
+            for (i, chunk) in body.into_iter().enumerate() {
+                session.write_response_body(Some(chunk), i == last).await?;
             }
         }
         Ok(true)
     }
 
     /// The stored response for `req` (routed: `ctx` has its distribution and behavior) when
-    /// it is a fresh 200 with a `Content-Length`, the request an unconditional GET or HEAD
-    /// without `Range`, and no invalidation covers it: its header with `Age`, as HTTP/1.1,
-    /// and its body. `None` sends the request through pingora's cache.
+    /// it is a fresh 200, the request an unconditional GET or HEAD without `Range`, and no
+    /// invalidation covers it: its header with `Age` and a `Content-Length` (a compressed
+    /// object was stored chunked), as HTTP/1.1, and its body. `None` sends the request
+    /// through pingora's cache.
     async fn fresh_hit(
         &self,
         req: &RequestHeader,
         peer: SocketAddr,
         ctx: &mut EdgeCtx,
-    ) -> Result<Option<(ResponseHeader, HitHandler)>> {
+    ) -> Result<Option<(ResponseHeader, Vec<Bytes>)>> {
         let (Some(cache), Some(b)) = (&self.settings.cache, &ctx.behavior) else {
             return Ok(None);
         };
@@ -449,23 +459,34 @@ impl Edge {
         }
         let key = self.cache_key_of(req, peer, ctx)?;
         let span = pingora::cache::trace::Span::inactive().handle();
-        let Some((meta, hit)) =
+        let Some((meta, mut hit)) =
             pingora::cache::storage::Storage::lookup(cache.storage, &key, &span).await?
         else {
             return Ok(None);
         };
         let stored = meta.response_header();
         if stored.status != http::StatusCode::OK
-            || !stored.headers.contains_key(http::header::CONTENT_LENGTH)
             || !meta.is_fresh(std::time::SystemTime::now())
             || self.invalidated_at(req.uri.path(), &meta, ctx)
         {
             return Ok(None);
         }
+        let mut body = Vec::new();
+        while let Some(chunk) = hit.read_body().await? {
+            body.push(chunk);
+        }
         let mut header = meta.response_header_copy();
+        if !header.headers.contains_key(http::header::CONTENT_LENGTH) {
+            header.remove_header(&http::header::TRANSFER_ENCODING);
+            let len: usize = body.iter().map(Bytes::len).sum();
+            header.insert_header(http::header::CONTENT_LENGTH, len)?;
+        }
         header.insert_header(http::header::AGE, meta.age().as_secs())?;
         header.set_version(Version::HTTP_11);
-        Ok(Some((header, hit)))
+        if req.method == http::Method::HEAD {
+            body.clear();
+        }
+        Ok(Some((header, body)))
     }
 
     /// Everything CloudFront does to a response on its way to the viewer, for the cache
@@ -482,20 +503,6 @@ impl Edge {
         // CloudFront's X-Cache from the cache phase: collapsed waiters and stale copies are
         // hits; a 304 revalidation is a RefreshHit; everything that went to the origin for a
         // new object is a Miss.
-        if ctx.compress {
-            if let Err(why) = crate::compression::may_compress(
-                upstream_response.status,
-                &upstream_response.headers,
-            ) {
-                tracing::trace!(reason = why.as_str(), "not compressed");
-                if let Some(c) = session
-                    .downstream_modules_ctx
-                    .get_mut::<pingora::modules::http::compression::ResponseCompression>(
-                ) {
-                    c.adjust_level(0);
-                }
-            }
-        }
         let status = upstream_response.status.as_u16();
         ctx.origin_status = Some(status);
         let (x_cache, timing) = match phase {
@@ -516,14 +523,6 @@ impl Edge {
                     .get(http::header::CONTENT_LENGTH)
                     .is_some_and(|v| v.as_bytes() == b"0");
                 *upstream_response = page_header(&page, upstream_response.version)?;
-                if ctx.compress {
-                    if let Some(c) = session
-                        .downstream_modules_ctx
-                        .get_mut::<pingora::modules::http::compression::ResponseCompression>(
-                    ) {
-                        c.adjust_level(0);
-                    }
-                }
                 let head = session.req_header().method == http::Method::HEAD;
                 ctx.error_page = Some(page);
                 // An empty error body ends the response with its header: the page cannot
@@ -688,12 +687,24 @@ impl Edge {
         let _ = session
             .req_header_mut()
             .insert_header(http::header::ACCEPT_ENCODING, value);
-        if let Some(c) = session
-            .downstream_modules_ctx
-            .get_mut::<pingora::modules::http::compression::ResponseCompression>()
-        {
-            c.adjust_level(6);
-            ctx.compress = true;
+        // CloudFront's level is not published; 6 is gzip's and a fair one for Brotli.
+        let mut compressor = ResponseCompressionCtx::new(6, false, false);
+        compressor.request_filter(session.req_header());
+        ctx.compressor = Some(Box::new(Compressor(compressor)));
+    }
+
+    /// Compresses the origin's response header (before it is cached) when the edge compresses
+    /// this request and CloudFront's rules allow it for the response.
+    fn compress_upstream(resp: &mut ResponseHeader, ctx: &mut EdgeCtx) {
+        let Some(c) = ctx.compressor.as_mut() else {
+            return;
+        };
+        match crate::compression::may_compress(resp.status, &resp.headers) {
+            Ok(()) => c.0.response_header_filter(resp, false),
+            Err(why) => {
+                tracing::trace!(reason = why.as_str(), "not compressed");
+                ctx.compressor = None;
+            }
         }
     }
 }
@@ -1337,6 +1348,7 @@ impl ProxyHttp for Edge {
         }
         // CloudFront: an origin group fails over on the status codes it lists.
         if !ctx.can_fail_over(&session.req_header().method) {
+            Self::compress_upstream(upstream_response, ctx);
             return Ok(());
         }
         let status = upstream_response.status.as_u16();
@@ -1353,7 +1365,23 @@ impl ProxyHttp for Edge {
             e.set_retry(true);
             return Err(e);
         }
+        Self::compress_upstream(upstream_response, ctx);
         Ok(())
+    }
+
+    fn upstream_response_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<Bytes>,
+        end_of_stream: bool,
+        ctx: &mut EdgeCtx,
+    ) -> Result<Option<Duration>> {
+        if let Some(c) = ctx.compressor.as_mut().filter(|c| !c.0.is_header_phase()) {
+            if let Some(compressed) = c.0.response_body_filter(body.as_ref(), end_of_stream) {
+                *body = Some(compressed);
+            }
+        }
+        Ok(None)
     }
 
     fn should_serve_stale(

@@ -738,8 +738,16 @@ async fn compress_serves_brotli_or_gzip_under_cloudfronts_rules() {
         .unwrap()
         .to_ascii_lowercase()
         .contains("accept-encoding"));
-    let br_len = r.bytes().await.unwrap().len();
+    let br = r.bytes().await.unwrap();
+    let br_len = br.len();
     assert!(br_len < 7_200 / 4, "compressed: {br_len} bytes");
+    // CloudFront caches the compressed object: the hit is those stored bytes, whose length is
+    // known (an object compressed on the way out could only be sent chunked).
+    let r = get("/large.html", Some("br, gzip")).await.unwrap();
+    assert_eq!(r.headers()["x-cache"], "Hit from cloudfront");
+    assert_eq!(r.headers()["content-encoding"], "br");
+    assert_eq!(r.headers()["content-length"], br_len.to_string().as_str());
+    assert_eq!(r.bytes().await.unwrap(), br);
     // The normalised Accept-Encoding is part of the key: each encoding is a variant of its
     // own, as on CloudFront.
     let r = get("/large.html", Some("gzip")).await.unwrap();

@@ -2,8 +2,8 @@
 //! accept loop without a pingora session (`serve::lane` reads the request and writes the
 //! response). Every request it cannot answer exactly as the pingora path would is handed to
 //! pingora untouched: the lane only serves what [`Edge::fast_hit`] serves, and of that only
-//! what needs nothing from pingora's session (no edge compression, no DefaultRootObject
-//! rewrite, no error page, no debug header).
+//! what needs nothing from pingora's session (no DefaultRootObject rewrite, no error page, no
+//! debug header). Compressed variants are stored compressed, so they are hits like any other.
 //!
 //! Why: pingora boxes each request's whole future (its proxy and cache state machines) and
 //! builds a session, header maps and body writers for it; on a hit that work was about a
@@ -75,9 +75,7 @@ impl Edge {
         };
         let path = req.uri.path();
         let matched = dist.behavior(path).clone();
-        if edge_compression(&matched, req).is_some()
-            || (path == "/" && !dist.config.default_root_object.is_empty())
-        {
+        if path == "/" && !dist.config.default_root_object.is_empty() {
             return Ok(None);
         }
         let route = ViewerRequest {
@@ -103,7 +101,7 @@ impl Edge {
         ctx.logged_distribution = Some(dist.clone());
         ctx.behavior = Some(behavior);
         ctx.distribution = Some(dist);
-        let Some((mut header, mut hit)) = self.fresh_hit(req, peer, &mut ctx).await? else {
+        let Some((mut header, body)) = self.fresh_hit(req, peer, &mut ctx).await? else {
             return Ok(None);
         };
         ctx.request_id = responses::request_id();
@@ -118,12 +116,6 @@ impl Edge {
             &CachePhase::Hit,
             ("Hit from cloudfront", CacheTiming::Hit),
         )?;
-        let mut body = Vec::new();
-        if req.method != http::Method::HEAD {
-            while let Some(chunk) = hit.read_body().await? {
-                body.push(chunk);
-            }
-        }
         Ok(Some(LaneHit { header, body, ctx }))
     }
 

@@ -695,10 +695,16 @@ impl Edge {
 
     /// Compresses the origin's response header (before it is cached) when the edge compresses
     /// this request and CloudFront's rules allow it for the response.
-    fn compress_upstream(resp: &mut ResponseHeader, ctx: &mut EdgeCtx) {
+    fn compress_upstream(session: &Session, resp: &mut ResponseHeader, ctx: &mut EdgeCtx) {
         let Some(c) = ctx.compressor.as_mut() else {
             return;
         };
+        // A HEAD reaches the origin as HEAD only when nothing is cached (a cache fill asks
+        // with GET): its response has no body to compress.
+        if session.req_header().method == http::Method::HEAD && !session.cache.enabled() {
+            ctx.compressor = None;
+            return;
+        }
         match crate::compression::may_compress(resp.status, &resp.headers) {
             Ok(()) => c.0.response_header_filter(resp, false),
             Err(why) => {
@@ -1348,7 +1354,7 @@ impl ProxyHttp for Edge {
         }
         // CloudFront: an origin group fails over on the status codes it lists.
         if !ctx.can_fail_over(&session.req_header().method) {
-            Self::compress_upstream(upstream_response, ctx);
+            Self::compress_upstream(session, upstream_response, ctx);
             return Ok(());
         }
         let status = upstream_response.status.as_u16();
@@ -1365,7 +1371,7 @@ impl ProxyHttp for Edge {
             e.set_retry(true);
             return Err(e);
         }
-        Self::compress_upstream(upstream_response, ctx);
+        Self::compress_upstream(session, upstream_response, ctx);
         Ok(())
     }
 

@@ -25,6 +25,9 @@ const KEEPALIVE: Duration = Duration::from_secs(60);
 /// A head longer than this is left to pingora (which answers 413 past CloudFront's limit).
 const MAX_LANE_HEAD: usize = 16 * 1024;
 
+/// Free space made in the read buffer before each read.
+const READ_RESERVE: usize = 4096;
+
 /// Headers a lane request may carry; more and pingora reads it.
 const MAX_LANE_HEADERS: usize = 64;
 
@@ -36,7 +39,7 @@ pub(super) async fn serve_h1(
     peer: SocketAddr,
     shutdown: &ShutdownWatch,
 ) {
-    let mut buf = BytesMut::with_capacity(4096);
+    let mut buf = BytesMut::new();
     loop {
         // The next request head, or `None` when pingora should read this one.
         let parsed = loop {
@@ -47,6 +50,8 @@ pub(super) async fn serve_h1(
                     Parsed::Partial | Parsed::Other => break None,
                 }
             }
+            // Room for a whole head in one read (BytesMut would otherwise grow 64 B a time).
+            buf.reserve(READ_RESERVE);
             match tokio::time::timeout(KEEPALIVE, stream.read_buf(&mut buf)).await {
                 Ok(Ok(n)) if n > 0 => {}
                 // Closed, failed or idle too long: a request half sent is dropped, as

@@ -70,3 +70,10 @@ pub fn cache_gauges() -> &'static (metrics::Gauge, metrics::Gauge) {
         )
     })
 }
+
+/// `stratus_edge_lane_hits_total`: hits the accept loop's hit lane answered itself (they are
+/// also counted in `stratus_edge_requests_total` with `result="Hit"`).
+pub fn lane_hits() -> &'static Counter {
+    static LANE: OnceLock<Counter> = OnceLock::new();
+    LANE.get_or_init(|| metrics::counter!("stratus_edge_lane_hits_total"))
+}

@@ -842,7 +842,20 @@ async fn hit_lane_keeps_http_semantics_and_pingoras_headers() {
         .unwrap();
     let mut buf = Vec::new();
 
-    // Two hits pipelined in one write: both answered, in order.
+    // How many hits the lane answered (from the metrics endpoint).
+    let lane_hits = || async {
+        let text = reqwest::get(format!("http://{}/metrics", server.api_addr))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("stratus_edge_lane_hits_total "))
+            .map_or(0, |n| n.trim().parse::<u64>().unwrap())
+    };
+
+    // Two hits pipelined in one write: both answered by the lane, in order.
     let mut two = get("/a", "");
     two.extend(get("/c", ""));
     conn.write_all(&two).await.unwrap();
@@ -853,6 +866,7 @@ async fn hit_lane_keeps_http_semantics_and_pingoras_headers() {
         assert_eq!(field(&fields, "connection"), Some("keep-alive"));
         assert_eq!(body, want.as_bytes());
     }
+    assert_eq!(lane_hits().await, 2);
     // A miss goes to pingora (and the origin); the same connection then serves hits again.
     conn.write_all(&get("/b", "")).await.unwrap();
     let (_, fields, body) = read_response(&mut conn, &mut buf, false).await;
@@ -879,6 +893,11 @@ async fn hit_lane_keeps_http_semantics_and_pingoras_headers() {
         .unwrap();
     let (_, via_pingora, body) = read_response(&mut conn, &mut buf, false).await;
     assert_eq!(body, b"bravo");
+    assert_eq!(
+        lane_hits().await,
+        4,
+        "the lane answered /b and HEAD /a, not this one"
+    );
     let stable = |fields: &[(String, String)]| -> Vec<(String, String)> {
         fields
             .iter()

@@ -63,6 +63,7 @@ pub(super) async fn serve_h1(
             let keepalive = !wants_close(&req);
             match edge.lane_hit(&req, len, peer).await {
                 Ok(Some(mut hit)) => {
+                    crate::stats::lane_hits().increment(1);
                     buf.advance(len);
                     let (sent, error) = write_hit(&mut stream, &mut hit, keepalive).await;
                     edge.lane_logged(&req, &mut hit, sent, peer, error.as_deref());

@@ -147,8 +147,10 @@ pub struct EdgeCtx {
     connect_attempts: u32,
     /// The origin this attempt goes to.
     origin_id: Option<String>,
-    /// Edge compression for this request, run on the origin's response before it is cached
-    /// (CloudFront stores the compressed object); `None` when the edge does not compress.
+    /// The edge compresses this request's response (decided in `early_request_filter`).
+    compress: bool,
+    /// The compressor, made for an origin response that may be compressed: it runs before the
+    /// response is cached (CloudFront stores the compressed object).
     compressor: Option<Box<Compressor>>,
     /// When the request arrived (Server-Timing, access log).
     started: Option<std::time::Instant>,
@@ -687,30 +689,56 @@ impl Edge {
         let _ = session
             .req_header_mut()
             .insert_header(http::header::ACCEPT_ENCODING, value);
-        // CloudFront's level is not published; 6 is gzip's and a fair one for Brotli.
-        let mut compressor = ResponseCompressionCtx::new(6, false, false);
-        compressor.request_filter(session.req_header());
-        ctx.compressor = Some(Box::new(Compressor(compressor)));
+        ctx.compress = true;
     }
 
     /// Compresses the origin's response header (before it is cached) when the edge compresses
     /// this request and CloudFront's rules allow it for the response.
     fn compress_upstream(session: &Session, resp: &mut ResponseHeader, ctx: &mut EdgeCtx) {
-        let Some(c) = ctx.compressor.as_mut() else {
-            return;
-        };
+        ctx.compressor = None;
         // A HEAD reaches the origin as HEAD only when nothing is cached (a cache fill asks
         // with GET): its response has no body to compress.
-        if session.req_header().method == http::Method::HEAD && !session.cache.enabled() {
-            ctx.compressor = None;
+        let req = session.req_header();
+        if !ctx.compress || (req.method == http::Method::HEAD && !session.cache.enabled()) {
             return;
         }
-        match crate::compression::may_compress(resp.status, &resp.headers) {
-            Ok(()) => c.0.response_header_filter(resp, false),
-            Err(why) => {
-                tracing::trace!(reason = why.as_str(), "not compressed");
-                ctx.compressor = None;
-            }
+        if let Err(why) = crate::compression::may_compress(resp.status, &resp.headers) {
+            tracing::trace!(reason = why.as_str(), "not compressed");
+            return;
+        }
+        // CloudFront's level is not published; 6 is gzip's default and a fair one for Brotli.
+        let mut c = ResponseCompressionCtx::new(6, false, false);
+        c.request_filter(req);
+        c.response_header_filter(resp, false);
+        ctx.compressor = Some(Box::new(Compressor(c)));
+    }
+}
+
+impl Edge {
+    /// The distribution `req`'s host names and the behavior its path matches.
+    fn matched(
+        &self,
+        req: &RequestHeader,
+    ) -> Option<(Arc<CompiledDistribution>, Arc<CompiledBehavior>)> {
+        let dist = self.config.load().distribution(host_str(req)).cloned()?;
+        let behavior = dist.behavior(req.uri.path()).clone();
+        Some((dist, behavior))
+    }
+
+    /// The parts of `req` its routing reads (`internal`: this edge fetching an error page).
+    fn route_request<'a>(&self, req: &'a RequestHeader, internal: bool) -> ViewerRequest<'a> {
+        let host = host_str(req);
+        let path = req.uri.path();
+        ViewerRequest {
+            method: req.method.as_str(),
+            path,
+            path_and_query: req.uri.path_and_query().map_or(path, |p| p.as_str()),
+            host: host.rsplit_once(':').map_or(host, |(h, _)| h),
+            // CloudFront fetches error pages itself, whatever the viewer protocol policy.
+            https: self.https || internal,
+            http10: req.version == Version::HTTP_10,
+            has_body: has_body(&req.headers),
+            https_port: self.settings.https_port,
         }
     }
 }
@@ -851,8 +879,7 @@ const ORIGIN_DNS: ErrorType = ErrorType::Custom("OriginDnsError");
 
 /// The bytes of a response header as HTTP/1.1 writes it: status line, fields, blank line.
 fn header_bytes(resp: &ResponseHeader) -> usize {
-    let status_line =
-        "HTTP/1.1 200 \r\n".len() + resp.status.canonical_reason().map_or(0, str::len);
+    let status_line = "HTTP/1.1 200 \r\n".len() + resp.get_reason_phrase().map_or(0, str::len);
     let fields: usize = resp
         .headers
         .iter()
@@ -862,7 +889,9 @@ fn header_bytes(resp: &ResponseHeader) -> usize {
 }
 
 /// CloudFront's `x-edge-detailed-result-type` for a request that ended in `e`; `responded`:
-/// the response header had gone out. `None` leaves the result type to say it.
+/// the response header had gone out. `None` leaves the result type to say it. The names are
+/// CloudFront's (spec §9); which pingora error each stands for is this edge's reading of their
+/// one-line descriptions (a timeout reading the origin is `OriginReadError`).
 fn detailed_result(e: &Error, responded: bool) -> Option<DetailedResult> {
     use pingora::ErrorSource;
     let etype = e.etype();
@@ -1031,10 +1060,8 @@ impl ProxyHttp for Edge {
             ctx.internal = self.settings.error_pages.is_internal(v.as_bytes());
         }
         // Host → distribution and path → behavior, once for every later phase.
-        let config = self.config.load();
-        let req = session.req_header();
-        if let Some(dist) = config.distribution(host_str(req)).cloned() {
-            ctx.matched = Some(dist.behavior(req.uri.path()).clone());
+        if let Some((dist, matched)) = self.matched(session.req_header()) {
+            ctx.matched = Some(matched);
             ctx.logged_distribution = Some(dist);
         }
         self.enable_compression(session, ctx);
@@ -1055,20 +1082,7 @@ impl ProxyHttp for Edge {
         };
         // The route, from borrowed request parts; only a redirect owns anything.
         let route = {
-            let req = session.req_header();
-            let host = host_str(req);
-            let path = req.uri.path();
-            let route_req = ViewerRequest {
-                method: req.method.as_str(),
-                path,
-                path_and_query: req.uri.path_and_query().map_or(path, |p| p.as_str()),
-                host: host.rsplit_once(':').map_or(host, |(h, _)| h),
-                // CloudFront fetches error pages itself, whatever the viewer protocol policy.
-                https: self.https || ctx.internal,
-                http10: req.version == Version::HTTP_10,
-                has_body: has_body(&req.headers),
-                https_port: self.settings.https_port,
-            };
+            let route_req = self.route_request(session.req_header(), ctx.internal);
             match dist.route_behavior(&matched, &route_req) {
                 Route::Serve(b) => Route::Serve(b),
                 Route::Redirect { status, location } => Route::Redirect { status, location },
@@ -1382,7 +1396,7 @@ impl ProxyHttp for Edge {
         end_of_stream: bool,
         ctx: &mut EdgeCtx,
     ) -> Result<Option<Duration>> {
-        if let Some(c) = ctx.compressor.as_mut().filter(|c| !c.0.is_header_phase()) {
+        if let Some(c) = ctx.compressor.as_mut() {
             if let Some(compressed) = c.0.response_body_filter(body.as_ref(), end_of_stream) {
                 *body = Some(compressed);
             }

@@ -999,12 +999,7 @@ async fn prometheus_metrics_count_requests_by_distribution_and_result() {
         client.get(&url).send().await.unwrap().headers()["x-cache"],
         "Hit from cloudfront"
     );
-    let metrics = reqwest::get(format!("http://{}/metrics", server.api_addr))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     let hit = format!(r#"stratus_edge_requests_total{{distribution="{id}",result="Hit"}} 1"#);
     let miss = format!(r#"stratus_edge_requests_total{{distribution="{id}",result="Miss"}} 1"#);
     assert!(metrics.contains(&hit), "{metrics}");

@@ -844,13 +844,10 @@ async fn hit_lane_keeps_http_semantics_and_pingoras_headers() {
 
     // How many hits the lane answered (from the metrics endpoint).
     let lane_hits = || async {
-        let text = reqwest::get(format!("http://{}/metrics", server.api_addr))
+        server
+            .metrics()
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
+            .lines()
             .find_map(|l| l.strip_prefix("stratus_edge_lane_hits_total "))
             .map_or(0, |n| n.trim().parse::<u64>().unwrap())
     };

@@ -268,12 +268,7 @@ async fn a_timeout_kills_the_whole_environment_and_the_next_call_gets_a_fresh_on
     ];
     let deadline = Instant::now() + Duration::from_secs(3);
     let metrics = loop {
-        let m = reqwest::get(format!("http://{}/metrics", server.api_addr))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let m = server.metrics().await;
         if lines.iter().all(|l| m.contains(l)) || Instant::now() > deadline {
             break m;
         }

@@ -68,26 +68,13 @@ impl Edge {
         {
             return Ok(None);
         }
-        let config = self.config.load();
-        let host = host_str(req);
-        let Some(dist) = config.distribution(host).cloned() else {
+        let Some((dist, matched)) = self.matched(req) else {
             return Ok(None);
         };
-        let path = req.uri.path();
-        let matched = dist.behavior(path).clone();
-        if path == "/" && !dist.config.default_root_object.is_empty() {
+        if req.uri.path() == "/" && !dist.config.default_root_object.is_empty() {
             return Ok(None);
         }
-        let route = ViewerRequest {
-            method: req.method.as_str(),
-            path,
-            path_and_query: req.uri.path_and_query().map_or(path, |p| p.as_str()),
-            host: host.rsplit_once(':').map_or(host, |(h, _)| h),
-            https: self.https,
-            http10: false,
-            has_body: has_body(&req.headers),
-            https_port: self.settings.https_port,
-        };
+        let route = self.route_request(req, false);
         let behavior = match dist.route_behavior(&matched, &route) {
             Route::Serve(b) => b.clone(),
             Route::Redirect { .. } | Route::Forbidden(_) => return Ok(None),

@@ -122,7 +122,7 @@ async fn write_hit(
     }
 }
 
-/// `Connection: close` (or any `Connection` token that is not `keep-alive`).
+/// `Connection: close` (the only other token [`parse`] lets through is `keep-alive`).
 fn wants_close(req: &RequestHeader) -> bool {
     req.headers
         .get_all(http::header::CONNECTION)

@@ -232,6 +232,16 @@ impl Server {
         }
     }
 
+    /// The Prometheus text the API serves at `/metrics`.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(format!("http://{}/metrics", self.api_addr))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Creates a distribution from a JSON `DistributionConfig`; returns its domain.
     pub fn distribution_json(&self, config: &str) -> String {
         let path = self.state().join(format!("dist-{}.json", rand_suffix()));

@@ -9,7 +9,10 @@
 //!   nothing.
 //! - `Cookies.Forward` `none` / `whitelist` / `all` keys on and forwards those cookies; whitelisted
 //!   names may use the `*` and `?` wildcards.
-//! - Brotli needs a cache policy: a legacy behavior normalises `Accept-Encoding` to `gzip` only.
+//! - Brotli needs a cache policy ("Brotli doesn't support legacy cache settings"): a legacy
+//!   behavior normalises `Accept-Encoding` to `gzip` only, whatever `Compress` says (the spec's
+//!   §7 legacy header table: `Accept-Encoding` is normalised; AWS does not say whether
+//!   `Compress: false` changes that).
 
 use super::behavior::{CookieForward, ForwardedValues};
 use crate::cloudfront::policies::{
